@@ -16,7 +16,7 @@ import uuid
 from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import CheckConstraint, Index, UniqueConstraint, func, text
+from sqlalchemy import CheckConstraint, Index, func, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import DateTime, TypeDecorator
 from sqlmodel import Field, SQLModel
@@ -69,26 +69,6 @@ class GoalLevel(enum.IntEnum):
     immediate = 4
     micro = 5
     nano = 6
-
-    @property
-    def label(self) -> str:
-        return self.name.replace("_", "-")
-
-    @classmethod
-    def parse(cls, text_: str) -> "GoalLevel":
-        """Accept a name (``short-term``, ``short_term``, ``ShortTermGoal``) or a rank."""
-        key = text_.strip().lower().replace("-", "_").replace(" ", "_")
-        if key.endswith("goal"):
-            key = key[:-4].rstrip("_")
-        aliases = {"longterm": "long_term", "midterm": "mid_term", "shortterm": "short_term"}
-        key = aliases.get(key, key)
-        if key.isdigit() and int(key) in {m.value for m in cls}:
-            return cls(int(key))
-        try:
-            return cls[key]
-        except KeyError:
-            names = ", ".join(m.label for m in cls)
-            raise ValueError(f"unknown level {text_!r}; use one of: {names}") from None
 
 
 MAX_LEVEL = max(GoalLevel).value

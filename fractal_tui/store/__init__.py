@@ -1,0 +1,25 @@
+"""The store: the only code that touches the database.
+
+``Store`` gathers one mixin per area over ``StoreBase`` (transactions and the built-in rules:
+root_id, soft delete, ordering, audit times, events). Every public method is one transaction
+and returns read models from ``fractal_tui.views``.
+"""
+
+from fractal_tui.errors import Conflict, FractalError, Invalid, NotFound
+from fractal_tui.store.base import StoreBase, describe_counts
+from fractal_tui.store.goals import GoalsMixin
+from fractal_tui.store.trash import TrashMixin
+
+
+class Store(GoalsMixin, TrashMixin, StoreBase):
+    """Fractal's data access: construct with an engine and a clock."""
+
+
+__all__ = [
+    "Conflict",
+    "FractalError",
+    "Invalid",
+    "NotFound",
+    "Store",
+    "describe_counts",
+]

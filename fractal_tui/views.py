@@ -1,0 +1,386 @@
+"""Read models: frozen dataclasses the store returns. Screens and commands never see ORM rows.
+
+``from_row`` copies the matching fields of a row; ``jsonable`` turns a view into plain JSON
+values (ISO 8601 times with offset) for ``--json`` output.
+"""
+
+import dataclasses
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import Enum
+from typing import Any, TypeVar
+
+V = TypeVar("V")
+
+LEVEL_LABELS = ("ultimate", "long-term", "mid-term", "short-term", "immediate", "micro", "nano")
+
+
+def from_row(cls: type[V], row: Any, **extra: Any) -> V:
+    """Build a view from a row: each field from ``extra`` if given, else the row's attribute."""
+    values = {}
+    for f in dataclasses.fields(cls):  # type: ignore[arg-type]
+        if f.name in extra:
+            values[f.name] = extra[f.name]
+        elif hasattr(row, f.name):
+            values[f.name] = getattr(row, f.name)
+    return cls(**values)
+
+
+def jsonable(value: Any) -> Any:
+    """Views, lists and dicts of them as JSON-ready values."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        out = {f.name: jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        for name in getattr(type(value), "__json_extra__", ()):
+            out[name] = jsonable(getattr(value, name))
+        return out
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [jsonable(v) for v in value]
+    return value
+
+
+# --- deletes and the trash -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DeleteSummary:
+    """What one delete took with it; ``batch`` restores exactly that."""
+
+    batch: str
+    deleted_at: datetime
+    kind: str
+    id: str
+    name: str
+    counts: dict[str, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    def describe(self) -> str:
+        from fractal_tui.store.base import describe_counts
+
+        return describe_counts(self.counts)
+
+
+@dataclass(frozen=True)
+class TrashBatch:
+    """One delete batch in the trash: when, the row deleted first, and how many went with it."""
+
+    batch: str
+    deleted_at: datetime
+    root_id: str
+    kind: str
+    id: str
+    name: str
+    counts: dict[str, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+# --- goals and fractals --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GoalView:
+    id: str
+    root_id: str
+    parent_id: str | None
+    level: int
+    name: str
+    description: str
+    deadline: date | None
+    completed_at: datetime | None
+    completed_by: str | None
+    complete_with_children: bool
+    sort_order: int
+    created_at: datetime
+    updated_at: datetime
+
+    __json_extra__ = ("level_name",)
+
+    @property
+    def level_name(self) -> str:
+        return LEVEL_LABELS[self.level]
+
+    @property
+    def is_root(self) -> bool:
+        return self.parent_id is None
+
+    @property
+    def done(self) -> bool:
+        return self.completed_at is not None
+
+
+@dataclass(frozen=True)
+class FractalView:
+    """A fractal (root goal) with the numbers the fractals list shows."""
+
+    id: str
+    root_id: str
+    name: str
+    description: str
+    level: int
+    created_at: datetime
+    updated_at: datetime
+    goal_count: int = 0
+    completed_count: int = 0
+    active_session_id: str | None = None
+    active_session_name: str | None = None
+    last_activity: datetime | None = None
+
+    __json_extra__ = ("completion_pct",)
+
+    @property
+    def completion_pct(self) -> float:
+        return 0.0 if not self.goal_count else 100.0 * self.completed_count / self.goal_count
+
+
+@dataclass(frozen=True)
+class GoalDetail:
+    """Everything the goal detail panel shows."""
+
+    goal: GoalView
+    children_count: int
+    session_count: int
+    notes: tuple["NoteView", ...] = ()
+    targets: tuple["TargetView", ...] = ()
+
+
+# --- activities ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GroupView:
+    id: str
+    root_id: str
+    name: str
+    description: str
+    sort_order: int
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class MetricView:
+    id: str
+    activity_id: str
+    name: str
+    unit: str
+    is_best_set: bool
+    is_multiplicative: bool
+    higher_is_better: bool
+    sort_order: int
+
+
+@dataclass(frozen=True)
+class SplitView:
+    id: str
+    activity_id: str
+    name: str
+    sort_order: int
+
+
+@dataclass(frozen=True)
+class ActivityView:
+    id: str
+    root_id: str
+    group_id: str | None
+    name: str
+    description: str
+    has_sets: bool
+    has_splits: bool
+    metrics_multiplicative: bool
+    sort_order: int
+    created_at: datetime
+    updated_at: datetime
+    metrics: tuple[MetricView, ...] = ()
+    splits: tuple[SplitView, ...] = ()
+    group_name: str | None = None
+    times_done: int = 0
+    last_done: datetime | None = None
+
+
+# --- sessions and practice -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IntervalView:
+    id: str
+    instance_id: str
+    started_at: datetime
+    ended_at: datetime | None
+
+
+@dataclass(frozen=True)
+class SetView:
+    id: str
+    instance_id: str
+    sort_order: int
+    status: str
+    notes: str
+
+
+@dataclass(frozen=True)
+class ValueView:
+    id: str
+    instance_id: str
+    set_id: str | None
+    metric_id: str
+    split_id: str | None
+    value: float
+
+
+@dataclass(frozen=True)
+class InstanceView:
+    id: str
+    root_id: str
+    session_id: str
+    activity_id: str
+    section: str
+    sort_order: int
+    completed_at: datetime | None
+    notes: str
+    target_duration_seconds: float | None
+    created_at: datetime
+    updated_at: datetime
+    activity_name: str = ""
+    intervals: tuple[IntervalView, ...] = ()
+    sets: tuple[SetView, ...] = ()
+    values: tuple[ValueView, ...] = ()
+
+    @property
+    def running(self) -> bool:
+        return any(i.ended_at is None for i in self.intervals)
+
+    @property
+    def started(self) -> bool:
+        return bool(self.intervals)
+
+
+@dataclass(frozen=True)
+class SessionView:
+    id: str
+    root_id: str
+    name: str
+    template_id: str | None
+    started_at: datetime
+    ended_at: datetime | None
+    paused_at: datetime | None
+    paused_seconds: float
+    paused_instance_id: str | None
+    duration_seconds: float | None
+    completed_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    goal_ids: tuple[str, ...] = ()
+    instance_count: int = 0
+
+    @property
+    def done(self) -> bool:
+        return self.completed_at is not None
+
+    @property
+    def paused(self) -> bool:
+        return self.paused_at is not None
+
+
+# --- targets, templates, notes, events -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ConditionView:
+    id: str
+    target_id: str
+    metric_id: str
+    op: str
+    value: float
+    metric_name: str = ""
+    unit: str = ""
+
+
+@dataclass(frozen=True)
+class TargetView:
+    id: str
+    root_id: str
+    goal_id: str
+    activity_id: str
+    name: str
+    kind: str
+    count: int | None
+    starts_on: date | None
+    ends_on: date | None
+    met_at: datetime | None
+    met_session_id: str | None
+    sort_order: int
+    created_at: datetime
+    updated_at: datetime
+    conditions: tuple[ConditionView, ...] = ()
+    activity_name: str = ""
+
+
+@dataclass(frozen=True)
+class TemplateItemView:
+    id: str
+    template_id: str
+    section: str
+    activity_id: str | None
+    planned_minutes: float
+    sort_order: int
+    activity_name: str = ""
+
+
+@dataclass(frozen=True)
+class TemplateView:
+    id: str
+    root_id: str
+    name: str
+    description: str
+    sort_order: int
+    created_at: datetime
+    updated_at: datetime
+    items: tuple[TemplateItemView, ...] = ()
+
+
+@dataclass(frozen=True)
+class NoteView:
+    id: str
+    root_id: str
+    goal_id: str | None
+    session_id: str | None
+    instance_id: str | None
+    text: str
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class EventView:
+    id: str
+    root_id: str
+    created_at: datetime
+    kind: str
+    entity_type: str
+    entity_id: str | None
+    message: str
+    batch: str | None = None
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a long list; lists load pages, never every row."""
+
+    items: tuple[Any, ...]
+    total: int
+    offset: int
+    limit: int
+    extra: dict[str, Any] = field(default_factory=dict)
