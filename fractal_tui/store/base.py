@@ -349,6 +349,20 @@ class StoreBase:
             raise Invalid("a new order must name each item exactly once")
         self._reorder(s, [by_id[i] for i in ids])
 
+    # --- hooks: the practice loop calls these; the targets mixin overrides them ----------
+
+    def _on_instance_completed(self, s: Session, instance: Any) -> None:
+        """An activity instance was completed (or its completion was undone)."""
+
+    def _on_values_changed(self, s: Session, instance: Any) -> None:
+        """Metric values or sets of an instance changed."""
+
+    def _on_session_ended(self, s: Session, session: Any) -> None:
+        """A session was completed."""
+
+    def _on_practice_removed(self, s: Session, root_id: str) -> None:
+        """Instances or sessions were deleted (targets they met may no longer be met)."""
+
     # --- events ------------------------------------------------------------------------
 
     def _event(

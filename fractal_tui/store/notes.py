@@ -1,0 +1,7 @@
+"""Notes on goals, sessions and activity instances."""
+
+from fractal_tui.store.base import StoreBase
+
+
+class NotesMixin(StoreBase):
+    pass

@@ -1,0 +1,7 @@
+"""Sets and metric values of activity instances."""
+
+from fractal_tui.store.base import StoreBase
+
+
+class PracticeMixin(StoreBase):
+    pass
