@@ -50,6 +50,11 @@ COMMANDS: dict[str, str] = {
     "add-target": "planning:add_target",
     "add-template": "planning:add_template",
     "templates": "planning:templates",
+    "report": "reports:report",
+    "progress": "reports:progress",
+    "export": "exchange:export",
+    "import": "exchange:import_",
+    "batch": "batch:batch",
 }
 
 
@@ -164,6 +169,11 @@ _SUMMARIES: dict[str, str] = {
     "add-target": "Add a target to a goal.",
     "add-template": "Create a session template.",
     "templates": "List session templates.",
+    "report": "Time and counts, rolled up the goal tree.",
+    "progress": "A metric of an activity over time.",
+    "export": "Export data as JSON or CSV.",
+    "import": "Import data (JSON, Fractal Goals, Watson, Timewarrior).",
+    "batch": "Run one JSON command per line from stdin.",
 }
 
 
