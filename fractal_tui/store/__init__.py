@@ -8,7 +8,9 @@ hooks of later ones (targets fill in the goal detail and react to practice chang
 
 from fractal_tui.errors import Conflict, FractalError, Invalid, NotFound
 from fractal_tui.store.activities import ActivitiesMixin
+from fractal_tui.store.analytics import AnalyticsMixin
 from fractal_tui.store.base import StoreBase, describe_counts
+from fractal_tui.store.exchange import ExchangeMixin
 from fractal_tui.store.goals import GoalsMixin
 from fractal_tui.store.notes import NotesMixin
 from fractal_tui.store.practice import PracticeMixin
@@ -19,6 +21,8 @@ from fractal_tui.store.trash import TrashMixin
 
 
 class Store(
+    AnalyticsMixin,
+    ExchangeMixin,
     TargetsMixin,
     TemplatesMixin,
     NotesMixin,
