@@ -168,6 +168,7 @@ class GroupView:
     sort_order: int
     created_at: datetime
     updated_at: datetime
+    activity_count: int = 0
 
 
 @dataclass(frozen=True)
@@ -384,3 +385,26 @@ class Page:
     offset: int
     limit: int
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+# --- activity definitions as input (add_activity / update_activity) ---------------------------
+
+
+@dataclass(frozen=True)
+class MetricSpec:
+    """One metric of an activity as the caller wants it; ``id`` names an existing one to keep."""
+
+    name: str
+    unit: str
+    is_best_set: bool = False
+    is_multiplicative: bool = True
+    higher_is_better: bool = True
+    id: str | None = None
+
+
+@dataclass(frozen=True)
+class SplitSpec:
+    """One split (e.g. "Left") of an activity; ``id`` names an existing one to keep."""
+
+    name: str
+    id: str | None = None
