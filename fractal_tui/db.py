@@ -13,14 +13,10 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Connection, Engine
 
+from fractal_tui import schema_version
 from fractal_tui.config import is_sqlite, sqlite_path
 from fractal_tui.errors import FractalError, SchemaError
-from fractal_tui.schema_version import (
-    HEAD_REVISION,
-    KNOWN_REVISIONS,
-    database_revisions,
-    schema_state,
-)
+from fractal_tui.schema_version import database_revisions, schema_state
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -164,9 +160,10 @@ def ensure_schema(engine: Engine) -> None:
             f"to upgrade it ({backup_note})."
         )
     if state == "ahead":
+        newest = schema_version.HEAD_REVISION
         raise SchemaError(
             f"The database at {where} has schema rev {revs}, which is newer than this program "
-            f"knows (newest: {HEAD_REVISION}); it was written by a newer fractal-tui. Upgrade "
+            f"knows (newest: {newest}); it was written by a newer fractal-tui. Upgrade "
             f"fractal-tui (pip install -U fractal-tui) to use it."
         )
     raise SchemaError(
@@ -266,7 +263,7 @@ def revision_index(revision: str | None) -> int:
     """Position of a revision in the known history; -1 for none/base; ValueError if unknown."""
     if revision in (None, "base"):
         return -1
-    return KNOWN_REVISIONS.index(revision)
+    return schema_version.KNOWN_REVISIONS.index(revision)
 
 
 # --------------------------------------------------------------------------- backups
@@ -374,7 +371,7 @@ def validate_sqlite_backup(file: Path) -> tuple[str, ...]:
         raise FractalError(
             f"{file} is an SQLite database but not a Fractal one (no alembic_version table)."
         )
-    unknown = [rev for rev in revs if rev not in KNOWN_REVISIONS]
+    unknown = [rev for rev in revs if rev not in schema_version.KNOWN_REVISIONS]
     if unknown:
         raise FractalError(
             f"{file} has schema rev {', '.join(unknown)}, newer than this program knows; "
