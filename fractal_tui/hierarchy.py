@@ -61,6 +61,8 @@ def check_child_level(parent_level: int, child_level: int) -> None:
 
 def check_new_level(level: int, parent_level: int | None, child_levels: Iterable[int]) -> None:
     """A goal's level must stay below its parent's and above each of its children's."""
+    if not 0 <= level <= MAX_LEVEL:
+        raise Invalid(f"level must be between 0 and {MAX_LEVEL}")
     if parent_level is not None:
         check_child_level(parent_level, level)
     lowest = min(child_levels, default=None)

@@ -240,6 +240,77 @@ class GoalsMixin(StoreBase):
                 )
             return from_row(GoalView, goal)
 
+    def edit_goal(
+        self,
+        goal_id: str,
+        *,
+        name: str | None = None,
+        description: str | None = None,
+        deadline: date | None = _UNSET,
+        level: int | None = None,
+        parent_id: str | None = None,
+        before: str | None = None,
+        after: str | None = None,
+        offset: int = 0,
+        complete_with_children: bool | None = None,
+    ) -> GoalView:
+        """Change, move and reorder a goal in one transaction: all of it or nothing.
+
+        The new level is checked against the new parent (and the goal's children);
+        ``before``/``after`` name a sibling under the new parent; ``offset`` moves the goal
+        up (negative) or down among its siblings.
+        """
+        if before is not None and after is not None:
+            raise Invalid("give at most one of before or after")
+        if offset and (before is not None or after is not None):
+            raise Invalid("either move up/down or place before/after a sibling, not both")
+        with self._tx() as s:
+            goal = self._get(s, Goal, goal_id)
+            parent = self._get(s, Goal, goal.parent_id) if goal.parent_id else None
+            if parent_id is not None and (parent is None or parent_id != parent.id):
+                if goal.parent_id is None:
+                    raise Invalid("a fractal's root cannot be moved under another goal")
+                parent = self._get(s, Goal, parent_id)
+                if parent.root_id != goal.root_id:
+                    raise Invalid("goals can only move within their own fractal")
+                tree = self._list(s, Goal, Goal.root_id == goal.root_id)
+                if parent.id == goal.id or parent.id in hierarchy.descendants(tree, goal.id):
+                    raise Invalid(f"cannot move {goal.name!r} under itself or one of its own goals")
+            new_level = goal.level if level is None else level
+            child_levels = s.execute(select(Goal.level).where(Goal.parent_id == goal.id)).scalars()
+            hierarchy.check_new_level(new_level, parent.level if parent else None, child_levels)
+            changes: dict[str, Any] = {"level": new_level}
+            if name is not None:
+                changes["name"] = _clean_name(name)
+            if description is not None:
+                changes["description"] = description
+            if deadline is not _UNSET:
+                changes["deadline"] = deadline
+            if complete_with_children is not None:
+                changes["complete_with_children"] = complete_with_children
+            self._update(s, goal, **changes)
+            if parent is not None and goal.parent_id != parent.id:
+                self._update(s, goal, parent_id=parent.id)
+                self._update(s, goal, sort_order=self._next_sort_order(s, goal))
+                self._event(
+                    s,
+                    goal.root_id,
+                    "goal_moved",
+                    goal,
+                    f"moved {goal.name!r} under {parent.name!r}",
+                )
+            if before is not None or after is not None:
+                anchor = self._get(s, Goal, before or after)
+                if anchor.parent_id != goal.parent_id or anchor.id == goal.id:
+                    raise Invalid(f"{anchor.name!r} is not a sibling of {goal.name!r}")
+                if before is not None:
+                    self._place(s, goal, before=anchor)
+                else:
+                    self._place(s, goal, after=anchor)
+            elif offset:
+                self._move(s, goal, offset)
+            return from_row(GoalView, goal)
+
     def shift_goal(self, goal_id: str, offset: int) -> bool:
         """Move a goal up (negative) or down among its siblings; False when already at the end."""
         with self._tx() as s:

@@ -1,5 +1,6 @@
 """Deleting by kind, the trash (grouped by delete batch), restore, purge and the event log."""
 
+import math
 from datetime import UTC, datetime
 
 from sqlalchemy import func, select
@@ -111,6 +112,18 @@ class TrashMixin(StoreBase):
         ]
         return sorted(out, key=lambda t: t.deleted_at, reverse=True)
 
+    def trash_batch(self, ref: str, root_id: str | None = None) -> TrashBatch:
+        """One batch of the trash, named by its id, an id prefix or the id of a row in it."""
+        ref = (ref or "").strip()
+        if not ref:
+            raise Invalid("name a batch of the trash: its id, or the id of a deleted row")
+        with self._read(root_id) as s:
+            batch = self._find_batch(s, ref)
+        for item in self.trash(root_id):
+            if item.batch == batch:
+                return item
+        raise NotFound(f"nothing in the trash matches {ref!r}")
+
     def restore(self, ref: str, root_id: str | None = None) -> dict[str, int]:
         """Bring back a delete batch, named by its batch id or any row deleted in it."""
         ref = (ref or "").strip()
@@ -188,15 +201,19 @@ class TrashMixin(StoreBase):
         if (older_than_days is None) == (batch is None):
             raise Invalid("purge needs either an age in days or a batch")
         if older_than_days is not None and (
-            older_than_days != older_than_days or older_than_days < 0
+            not math.isfinite(older_than_days) or older_than_days < 0
         ):
-            raise Invalid("the age for purge must be zero or more days")
+            raise Invalid("the age for purge must be a number of days, zero or more")
         with self._tx(root_id) as s:
             if batch is not None:
                 batch_id = self._find_batch(s, batch)
                 counts = self._purge(s, lambda m: m.delete_batch == batch_id)
             else:
-                counts = self._purge(s, older_than(older_than_days or 0, self.now()))
+                try:
+                    where = older_than(older_than_days or 0, self.now())
+                except OverflowError:  # older than the calendar: nothing is that old
+                    return {}
+                counts = self._purge(s, where)
             return {kind_name(k, plural=True): n for k, n in counts.items()}
 
     def history(
