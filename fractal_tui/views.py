@@ -285,6 +285,7 @@ class SessionView:
     updated_at: datetime
     goal_ids: tuple[str, ...] = ()
     instance_count: int = 0
+    goal_names: tuple[str, ...] = ()
 
     @property
     def done(self) -> bool:
@@ -408,3 +409,90 @@ class SplitSpec:
 
     name: str
     id: str | None = None
+
+
+# --- the practice loop: session detail, summary, status, log ----------------------------------
+
+
+@dataclass(frozen=True)
+class SessionDetail:
+    """Everything the session screen shows: instances with their ledger, sets and values."""
+
+    session: SessionView
+    instances: tuple[InstanceView, ...]
+    activities: tuple[ActivityView, ...]  # definitions (metrics, splits) of its instances
+    goals: tuple[GoalView, ...] = ()
+    notes: tuple[NoteView, ...] = ()
+
+    def activity(self, activity_id: str) -> ActivityView | None:
+        return next((a for a in self.activities if a.id == activity_id), None)
+
+    def instance(self, instance_id: str | None) -> InstanceView | None:
+        return next((i for i in self.instances if i.id == instance_id), None)
+
+    @property
+    def running(self) -> InstanceView | None:
+        return next((i for i in self.instances if i.running), None)
+
+    @property
+    def intervals(self) -> tuple[IntervalView, ...]:
+        return tuple(iv for i in self.instances for iv in i.intervals)
+
+
+@dataclass(frozen=True)
+class InstanceSummary:
+    """One activity of an ended session: its time, sets and best of the day."""
+
+    instance_id: str
+    activity_id: str
+    activity_name: str
+    seconds: float
+    completed: bool
+    set_count: int
+    best: str = ""  # e.g. "100 kg × 5 reps"
+    volume: float | None = None
+
+
+@dataclass(frozen=True)
+class SessionSummary:
+    """What ending a session shows: duration, activities done, sets, bests, goals."""
+
+    session: SessionView
+    duration_seconds: float
+    instances: tuple[InstanceSummary, ...]
+    set_count: int
+    goal_names: tuple[str, ...] = ()
+
+    __json_extra__ = ("activities_done",)
+
+    @property
+    def activities_done(self) -> int:
+        return sum(1 for i in self.instances if i.completed)
+
+
+@dataclass(frozen=True)
+class Status:
+    """The active session and its running timer, for `fractal status` and headers."""
+
+    at: datetime
+    session: SessionView | None = None
+    instance_id: str | None = None
+    activity_name: str | None = None
+    running_since: datetime | None = None
+    elapsed_seconds: float = 0.0  # the running (or paused) instance's total time
+    session_elapsed_seconds: float = 0.0
+
+    @property
+    def running(self) -> bool:
+        return self.running_since is not None
+
+
+@dataclass(frozen=True)
+class LogResult:
+    """What `fractal log` recorded: the instance, the set (1-based number) and the values."""
+
+    instance: InstanceView
+    values: tuple[ValueView, ...]
+    set: SetView | None = None
+    set_number: int | None = None
+    added_instance: bool = False
