@@ -351,6 +351,8 @@ class TemplateView:
     created_at: datetime
     updated_at: datetime
     items: tuple[TemplateItemView, ...] = ()
+    sections: tuple["TemplateSectionView", ...] = ()  # the items grouped by section
+    planned_minutes: float = 0.0  # sum over every item
 
 
 @dataclass(frozen=True)
@@ -496,3 +498,105 @@ class LogResult:
     set: SetView | None = None
     set_number: int | None = None
     added_instance: bool = False
+
+
+# --- targets, templates and "vs last time" (inputs and read models) ------------------------
+
+
+@dataclass(frozen=True)
+class ConditionSpec:
+    """A condition to add to a target: a metric (id, or name within the activity), op, value."""
+
+    metric_id: str
+    op: str
+    value: float
+
+
+@dataclass(frozen=True)
+class ConditionProgressView:
+    metric_id: str
+    metric_name: str
+    unit: str
+    op: str
+    value: float
+    current: float | None  # best so far (threshold, frequency) or total (sum)
+    met: bool
+
+
+@dataclass(frozen=True)
+class TargetProgress:
+    """How far a target is: 'sum 105/100 kg', '2/3 sessions', 'best 95/100 kg'."""
+
+    target: TargetView
+    met: bool
+    summary: str
+    fraction: float  # 0..1
+    conditions: tuple[ConditionProgressView, ...] = ()
+    sessions: int = 0  # distinct sessions counted
+    met_session_id: str | None = None
+    met_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class TemplateItemSpec:
+    """One activity of a template section (activity_id None: planned time without one)."""
+
+    activity_id: str | None
+    planned_minutes: float = 0.0
+
+
+@dataclass(frozen=True)
+class TemplateSection:
+    """A section to write into a template: a name and its activities in order."""
+
+    name: str
+    items: tuple[TemplateItemSpec, ...] = ()
+
+
+@dataclass(frozen=True)
+class TemplateSectionView:
+    name: str
+    planned_minutes: float  # the sum of its items
+    items: tuple[TemplateItemView, ...] = ()
+
+
+@dataclass(frozen=True)
+class SectionProgress:
+    """Planned against actual minutes of one section of a session."""
+
+    section: str
+    planned_minutes: float
+    actual_minutes: float
+    instance_count: int = 0
+    completed_count: int = 0
+
+
+@dataclass(frozen=True)
+class MetricDelta:
+    """One figure now against last time: a metric, the yield or the volume."""
+
+    key: str  # metric id, or "yield" / "volume"
+    name: str
+    unit: str
+    previous: float | None
+    current: float | None
+    delta: float | None  # current - previous
+    pct: float | None  # delta as a percentage of |previous|; None when previous is 0
+    higher_is_better: bool = True
+    improved: bool | None = None  # None when a side is missing
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """An instance against the most recent earlier completed one of its activity."""
+
+    instance_id: str
+    activity_id: str
+    previous_instance_id: str
+    previous_session_id: str
+    previous_completed_at: datetime | None
+    used_best_set: bool
+    metrics: tuple[MetricDelta, ...] = ()
+    yield_delta: MetricDelta | None = None  # product of the (best set's) multiplied metrics
+    volume_delta: MetricDelta | None = None  # sum of every set's product
+    improved: bool | None = None
