@@ -392,7 +392,8 @@ def restore_sqlite(url: str, file: Path) -> Path | None:
     validate_sqlite_backup(file)
     if target.exists() and file.resolve() == target.resolve():
         raise FractalError(f"{file} is the database itself; choose a backup file.")
-    previous = backup_sqlite(url) if target.is_file() else None
+    # A zero-byte file is a database that was opened but never written: nothing to save.
+    previous = backup_sqlite(url) if target.is_file() and target.stat().st_size else None
     _prepare_sqlite_file(target)
     _copy_sqlite(file, target, standalone=False)
     return previous
