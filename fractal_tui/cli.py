@@ -213,7 +213,8 @@ def cli(ctx: click.Context, db: str | None, fractal: str | None) -> None:
 def main() -> None:
     """Entry point: domain errors become a message and exit 1, never a traceback."""
     try:
-        cli.main(standalone_mode=False, prog_name="fractal")
+        # In this mode click returns ctx.exit()'s code instead of raising it.
+        code = cli.main(standalone_mode=False, prog_name="fractal")
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
         sys.exit(1)
@@ -236,7 +237,7 @@ def main() -> None:
             sys.exit(1)
         click.echo(f"Error: unexpected {type(exc).__name__}: {_first_line(exc)}", err=True)
         sys.exit(1)
-    sys.exit(0)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 def _first_line(exc: BaseException) -> str:
@@ -253,4 +254,8 @@ def _is_database_error(exc: Exception) -> bool:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    main()
+    # Run the imported module's main, not this __main__ copy: commands import
+    # fractal_tui.cli, and two copies would mean two AppContext classes.
+    from fractal_tui.cli import main as _main
+
+    _main()
