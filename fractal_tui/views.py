@@ -600,3 +600,26 @@ class Comparison:
     yield_delta: MetricDelta | None = None  # product of the (best set's) multiplied metrics
     volume_delta: MetricDelta | None = None  # sum of every set's product
     improved: bool | None = None
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What an import wrote (or, in a dry run, would write), per model name.
+
+    ``kept`` counts rows of the file that differ from the database's copy but were left
+    alone (the database's copy is newer, or one side is deleted); ``hidden`` counts new rows
+    stored as deleted because they hang under a deleted row (soft-delete semantics).
+    """
+
+    inserted: dict[str, int]
+    updated: dict[str, int]
+    unchanged: dict[str, int]
+    kept: dict[str, int]
+    hidden: dict[str, int]
+    root_ids: tuple[str, ...]
+    dry_run: bool = False
+    notes: tuple[str, ...] = ()
+
+    @property
+    def written(self) -> int:
+        return sum(self.inserted.values()) + sum(self.updated.values())
