@@ -60,7 +60,7 @@ NAME_LIMITS = {"activity": 200, "group": 200, "metric": 100, "split": 100, "unit
 def clean_name(value: str | None, what: str, *, label: str | None = None) -> str:
     """A stripped name, or Invalid: empty, too long or with control characters."""
     text = (value or "").strip()
-    label = label or f"a {what}"
+    label = label or f"{'an' if what[0] in 'aeiou' else 'a'} {what}"
     if not text:
         raise Invalid(f"{label} needs a name" if what != "unit" else f"{label} needs a unit")
     limit = NAME_LIMITS.get(what, 200)
