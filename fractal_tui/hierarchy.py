@@ -23,6 +23,12 @@ def level_name(level: int) -> str:
     return LEVEL_NAMES[level]
 
 
+def _a(level: int) -> str:
+    """The level's name with its article: 'a mid-term', 'an immediate'."""
+    name = level_name(level)
+    return f"{'an' if name[0] in 'aeiou' else 'a'} {name}"
+
+
 def parse_level(text: str | int) -> int:
     """A level from its name (``short-term``, ``short_term``, ``ShortTermGoal``) or rank."""
     if isinstance(text, int):
@@ -43,7 +49,7 @@ def parse_level(text: str | int) -> int:
 def default_child_level(parent_level: int) -> int:
     """The next rank below the parent."""
     if parent_level >= MAX_LEVEL:
-        raise Invalid(f"a {level_name(parent_level)} goal is the lowest level and has no children")
+        raise Invalid(f"{_a(parent_level)} goal is the lowest level and has no children")
     return parent_level + 1
 
 
@@ -53,8 +59,8 @@ def check_child_level(parent_level: int, child_level: int) -> None:
         raise Invalid(f"level must be between 0 and {MAX_LEVEL}")
     if child_level <= parent_level:
         raise Invalid(
-            f"a {level_name(child_level)} goal cannot sit under a {level_name(parent_level)} "
-            f"goal: a child's level must be below its parent's "
+            f"{_a(child_level)} goal cannot sit under {_a(parent_level)} goal: "
+            f"a child's level must be below its parent's "
             f"({', '.join(LEVEL_NAMES[parent_level + 1 :]) or 'none left'})"
         )
 
@@ -68,8 +74,7 @@ def check_new_level(level: int, parent_level: int | None, child_levels: Iterable
     lowest = min(child_levels, default=None)
     if lowest is not None and lowest <= level:
         raise Invalid(
-            f"a {level_name(level)} goal cannot keep a {level_name(lowest)} child; "
-            "change or move the children first"
+            f"{_a(level)} goal cannot keep {_a(lowest)} child; change or move the children first"
         )
 
 

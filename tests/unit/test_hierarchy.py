@@ -86,12 +86,20 @@ def test_check_child_level_allows_skipping_levels() -> None:
     check_child_level(2, 5)
 
 
-@pytest.mark.parametrize(("parent", "child"), [(1, 1), (3, 2), (6, 6), (4, 0)])
-def test_check_child_level_refuses_a_child_not_below(parent: int, child: int) -> None:
+@pytest.mark.parametrize(
+    ("parent", "child", "says"),
+    [
+        (1, 1, "a long-term goal cannot sit under a long-term goal"),
+        (3, 2, "a mid-term goal cannot sit under a short-term goal"),
+        (6, 6, "a nano goal cannot sit under a nano goal"),
+        (4, 0, "an ultimate goal cannot sit under an immediate goal"),
+    ],
+)
+def test_check_child_level_refuses_a_child_not_below(parent: int, child: int, says: str) -> None:
     with pytest.raises(Invalid) as err:
         check_child_level(parent, child)
     message = err.value.message
-    assert f"a {LEVEL_NAMES[child]} goal cannot sit under a {LEVEL_NAMES[parent]} goal" in message
+    assert says in message
     allowed = ", ".join(LEVEL_NAMES[parent + 1 :]) or "none left"
     assert f"({allowed})" in message
 
@@ -110,6 +118,8 @@ def test_check_new_level_between_parent_and_children() -> None:
         check_new_level(1, 1, [])
     with pytest.raises(Invalid, match="cannot keep a short-term child"):
         check_new_level(3, 1, [5, 3])
+    with pytest.raises(Invalid, match="an immediate goal cannot keep an immediate child"):
+        check_new_level(4, None, [6, 4])
 
 
 @pytest.mark.parametrize("level", [-1, 7])
