@@ -1,7 +1,355 @@
-"""Sets and metric values of activity instances."""
+"""Sets and metric values of activity instances, and `fractal log`.
 
-from fractal_tui.store.base import StoreBase
+Rules (checked before anything is written):
+
+- Sets exist only for activities with ``has_sets``; they are ordered and have a status
+  (planned, completed, skipped). An activity with sets takes values per set; one without
+  takes one value per metric (per split) on the instance itself.
+- A value is a finite number for a metric of the instance's activity, and for one of its
+  splits when the activity has splits (and only then). The same (instance, set, metric,
+  split) is one row, updated in place; recording None clears it.
+"""
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from fractal_tui import progress
+from fractal_tui.errors import Invalid
+from fractal_tui.models import (
+    Activity,
+    ActivityInstance,
+    ActivitySet,
+    MetricDefinition,
+    MetricValue,
+    PracticeSession,
+    SetStatus,
+    SplitDefinition,
+)
+from fractal_tui.store.sessions import SessionsMixin
+from fractal_tui.views import DeleteSummary, LogResult, SetView, ValueView, from_row
+
+STATUSES = tuple(x.value for x in SetStatus)
 
 
-class PracticeMixin(StoreBase):
-    pass
+def check_status(status: str) -> str:
+    value = (status or "").strip().lower()
+    if value not in STATUSES:
+        raise Invalid(f"unknown set status {status!r}; use one of: {', '.join(STATUSES)}")
+    return value
+
+
+def check_number(value: Any, what: str = "a value") -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise Invalid(f"{what} must be a number, not {value!r}")
+    if not progress.finite(value):
+        raise Invalid(f"{what} must be a finite number, not {value!r}")
+    return float(value)
+
+
+def _clean_note(note: str | None) -> str:
+    text = (note or "").strip()
+    if any(ord(c) < 32 and c not in "\n\t" for c in text):
+        raise Invalid("a note cannot contain control characters")
+    return text
+
+
+class PracticeMixin(SessionsMixin):
+    """Builds on the sessions mixin: `log` finds or adds the instance in the active session."""
+
+    # --- helpers -------------------------------------------------------------------------
+
+    def _practice_instance(self, s: Session, instance_id: str) -> tuple[ActivityInstance, Activity]:
+        instance = self._get(s, ActivityInstance, instance_id)
+        s.info["root_id"] = instance.root_id
+        return instance, self._get(s, Activity, instance.activity_id)
+
+    def _instance_sets(self, s: Session, instance_id: str) -> list[ActivitySet]:
+        return self._list(s, ActivitySet, ActivitySet.instance_id == instance_id)
+
+    def _new_set(self, s: Session, instance: ActivityInstance, status: str) -> ActivitySet:
+        return self._insert(s, ActivitySet(instance_id=instance.id, status=status))
+
+    def _record_value(
+        self,
+        s: Session,
+        instance: ActivityInstance,
+        activity: Activity,
+        metric_id: str,
+        value: float | None,
+        set_id: str | None,
+        split_id: str | None,
+    ) -> MetricValue | None:
+        """Upsert or clear one cell after checking it against the activity's definition."""
+        if value is not None:
+            value = check_number(value)
+        metric = self._get(s, MetricDefinition, metric_id)
+        if metric.activity_id != activity.id:
+            raise Invalid(f"{metric.name!r} is not a metric of {activity.name!r}")
+        if activity.has_sets and set_id is None:
+            raise Invalid(f"{activity.name!r} is recorded in sets; name a set")
+        if not activity.has_sets and set_id is not None:
+            raise Invalid(f"{activity.name!r} has no sets; record the value without one")
+        if set_id is not None:
+            act_set = self._get(s, ActivitySet, set_id)
+            if act_set.instance_id != instance.id:
+                raise Invalid("that set belongs to another activity instance")
+        splits = self._list(s, SplitDefinition, SplitDefinition.activity_id == activity.id)
+        if splits and split_id is None:
+            names = ", ".join(sp.name for sp in splits)
+            raise Invalid(f"{activity.name!r} is recorded per side; name a split ({names})")
+        if split_id is not None and not any(sp.id == split_id for sp in splits):
+            raise Invalid(f"that split is not one of {activity.name!r}'s")
+        cell = (
+            s.execute(
+                select(MetricValue).where(
+                    MetricValue.instance_id == instance.id,
+                    MetricValue.metric_id == metric.id,
+                    MetricValue.set_id.is_(None)
+                    if set_id is None
+                    else MetricValue.set_id == set_id,
+                    MetricValue.split_id.is_(None)
+                    if split_id is None
+                    else MetricValue.split_id == split_id,
+                )
+            )
+            .scalars()
+            .first()
+        )
+        if value is None:
+            if cell is not None:
+                self._soft_delete(s, cell)
+            return None
+        if cell is not None:
+            return self._update(s, cell, value=value)
+        return self._insert(
+            s,
+            MetricValue(
+                instance_id=instance.id,
+                set_id=set_id,
+                metric_id=metric.id,
+                split_id=split_id,
+                value=value,
+            ),
+        )
+
+    # --- sets ----------------------------------------------------------------------------
+
+    def add_set(self, instance_id: str, *, status: str = "planned") -> SetView:
+        """A new set, last in the instance's order."""
+        status = check_status(status)
+        with self._tx() as s:
+            instance, activity = self._practice_instance(s, instance_id)
+            if not activity.has_sets:
+                raise Invalid(f"{activity.name!r} has no sets; turn sets on for the activity")
+            row = self._new_set(s, instance, status)
+            self._on_values_changed(s, instance)
+            return from_row(SetView, row)
+
+    def set_status(self, set_id: str, status: str) -> SetView:
+        status = check_status(status)
+        with self._tx() as s:
+            row = self._get(s, ActivitySet, set_id)
+            instance, _ = self._practice_instance(s, row.instance_id)
+            self._update(s, row, status=status)
+            self._on_values_changed(s, instance)
+            return from_row(SetView, row)
+
+    def set_set_notes(self, set_id: str, notes: str) -> SetView:
+        with self._tx() as s:
+            row = self._get(s, ActivitySet, set_id)
+            self._update(s, row, notes=_clean_note(notes))
+            return from_row(SetView, row)
+
+    def remove_set(self, set_id: str) -> DeleteSummary:
+        """Soft-delete a set with its values (restorable from the trash)."""
+        with self._tx() as s:
+            row = self._get(s, ActivitySet, set_id)
+            instance, activity = self._practice_instance(s, row.instance_id)
+            number = [x.id for x in self._instance_sets(s, instance.id)].index(row.id) + 1
+            summary = self._soft_delete(s, row)
+            self._event(
+                s,
+                instance.root_id,
+                "deleted",
+                row,
+                f"deleted set {number} of {activity.name!r} with {summary.describe()}",
+                batch=summary.batch,
+            )
+            self._on_values_changed(s, instance)
+            return summary
+
+    def shift_set(self, set_id: str, offset: int) -> bool:
+        with self._tx() as s:
+            return self._move(s, self._get(s, ActivitySet, set_id), offset)
+
+    # --- values --------------------------------------------------------------------------
+
+    def record_value(
+        self,
+        instance_id: str,
+        metric_id: str,
+        value: float | None,
+        *,
+        set_id: str | None = None,
+        split_id: str | None = None,
+    ) -> ValueView | None:
+        """Record (or with None, clear) one value; the same cell is updated in place."""
+        with self._tx() as s:
+            instance, activity = self._practice_instance(s, instance_id)
+            row = self._record_value(s, instance, activity, metric_id, value, set_id, split_id)
+            self._on_values_changed(s, instance)
+            return from_row(ValueView, row) if row is not None else None
+
+    def log(
+        self,
+        root_id: str,
+        activity_ref: str,
+        values: Mapping[str, float],
+        *,
+        set_index: int | None = None,
+        new_set: bool = False,
+        split: str | None = None,
+        note: str | None = None,
+        at: datetime | None = None,
+    ) -> LogResult:
+        """Record values by metric name in the active session, adding the activity if needed.
+
+        With sets: ``set_index`` (1-based) fills that set, ``new_set`` adds one; with neither,
+        a new set, except that naming a split fills the last set while that side is empty
+        (so logging Left then Right makes one pair). A logged set is marked completed.
+        ``at``, when given, may not be in the future (values carry no time of their own).
+        """
+        if not values:
+            raise Invalid("give at least one value, e.g. reps=5")
+        if set_index is not None and new_set:
+            raise Invalid("give a set number or ask for a new set, not both")
+        if set_index is not None and set_index < 1:
+            raise Invalid("set numbers start at 1")
+        note_text = _clean_note(note) if note is not None else None
+        with self._tx(root_id) as s:
+            if at is not None:
+                self._practice_time(at, "the time of the values")
+            session = self._require_active(s, root_id)
+            activity = self._resolve(s, Activity, activity_ref)
+            metrics = self._list(s, MetricDefinition, MetricDefinition.activity_id == activity.id)
+            if not metrics:
+                raise Invalid(f"{activity.name!r} has no metrics to record")
+            resolved = self._metric_values(activity, metrics, values)
+            split_row = self._split_named(s, activity, split)
+            if not activity.has_sets and (set_index is not None or new_set):
+                raise Invalid(f"{activity.name!r} has no sets; leave out --set and --new-set")
+            instance, added = self._log_instance(s, session, activity)
+            act_set, number = None, None
+            if activity.has_sets:
+                act_set, number = self._log_set(
+                    s, instance, resolved, set_index, new_set, split_row
+                )
+            rows = [
+                self._record_value(
+                    s,
+                    instance,
+                    activity,
+                    metric.id,
+                    value,
+                    act_set.id if act_set else None,
+                    split_row.id if split_row else None,
+                )
+                for metric, value in resolved
+            ]
+            if act_set is not None and act_set.status != SetStatus.completed.value:
+                self._update(s, act_set, status=SetStatus.completed.value)
+            if note_text is not None:
+                if act_set is not None:
+                    self._update(s, act_set, notes=note_text)
+                else:
+                    self._update(s, instance, notes=note_text)
+            self._on_values_changed(s, instance)
+            return LogResult(
+                instance=self._instance_view(s, instance),
+                values=tuple(from_row(ValueView, r) for r in rows if r is not None),
+                set=from_row(SetView, act_set) if act_set is not None else None,
+                set_number=number,
+                added_instance=added,
+            )
+
+    def _metric_values(
+        self, activity: Activity, metrics: list[MetricDefinition], values: Mapping[str, float]
+    ) -> list[tuple[MetricDefinition, float]]:
+        by_name = {m.name.lower(): m for m in metrics}
+        out = []
+        for name, value in values.items():
+            metric = by_name.get((name or "").strip().lower())
+            if metric is None:
+                known = ", ".join(m.name for m in metrics)
+                raise Invalid(f"{activity.name!r} has no metric {name!r}; its metrics: {known}")
+            out.append((metric, check_number(value, f"{metric.name}")))
+        return out
+
+    def _split_named(
+        self, s: Session, activity: Activity, split: str | None
+    ) -> SplitDefinition | None:
+        splits = self._list(s, SplitDefinition, SplitDefinition.activity_id == activity.id)
+        names = ", ".join(sp.name for sp in splits)
+        if split is None:
+            if splits:
+                raise Invalid(f"{activity.name!r} is recorded per side; name a split ({names})")
+            return None
+        if not splits:
+            raise Invalid(f"{activity.name!r} has no splits; leave out --split")
+        wanted = split.strip().lower()
+        found = next((sp for sp in splits if sp.name.lower() == wanted), None)
+        if found is None:
+            raise Invalid(f"{activity.name!r} has no split {split!r}; its splits: {names}")
+        return found
+
+    def _log_instance(
+        self, s: Session, session: PracticeSession, activity: Activity
+    ) -> tuple[ActivityInstance, bool]:
+        """The session's instance of the activity: the first unfinished, else the last one,
+        else a new one."""
+        found = self._list(
+            s,
+            ActivityInstance,
+            ActivityInstance.session_id == session.id,
+            ActivityInstance.activity_id == activity.id,
+        )
+        open_ = [i for i in found if i.completed_at is None]
+        if open_:
+            return open_[0], False
+        if found:
+            return found[-1], False
+        return self._add_instance(s, session, activity.id), True
+
+    def _log_set(
+        self,
+        s: Session,
+        instance: ActivityInstance,
+        resolved: list[tuple[MetricDefinition, float]],
+        set_index: int | None,
+        new_set: bool,
+        split_row: SplitDefinition | None,
+    ) -> tuple[ActivitySet, int]:
+        sets = self._instance_sets(s, instance.id)
+        if set_index is not None:
+            if set_index > len(sets):
+                raise Invalid(
+                    f"there is no set {set_index}; this activity has {len(sets)} "
+                    f"set{'s' if len(sets) != 1 else ''} (use --new-set to add one)"
+                )
+            return sets[set_index - 1], set_index
+        if not new_set and split_row is not None and sets:
+            last = sets[-1]
+            filled = s.execute(
+                select(MetricValue.id).where(
+                    MetricValue.set_id == last.id,
+                    MetricValue.split_id == split_row.id,
+                    MetricValue.metric_id.in_([m.id for m, _ in resolved]),
+                )
+            ).first()
+            if filled is None:
+                return last, len(sets)
+        return self._new_set(s, instance, SetStatus.completed.value), len(sets) + 1
