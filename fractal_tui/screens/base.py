@@ -103,7 +103,7 @@ class FractalScreen(Screen):
         yield Header()
         yield NavBar()
         yield from self.compose_content()
-        yield Footer()
+        yield Footer(compact=True)
 
     @property
     def fractal_id(self) -> str | None:
@@ -208,3 +208,38 @@ def _same(a: Any, b: Any) -> bool:
         return bool(a == b)
     except Exception:
         return False
+
+
+def fill_table(table: Any, rows: list[tuple[str, tuple[Any, ...]]]) -> None:
+    """Replace a DataTable's rows (key, cells) and keep the cursor on the same key."""
+    from textual.widgets.data_table import RowKey
+
+    current: str | None = None
+    if table.row_count and table.cursor_row >= 0:
+        try:
+            row_key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
+            current = row_key.value
+        except Exception:
+            current = None
+    old_row = table.cursor_row
+    table.clear()
+    for key, cells in rows:
+        table.add_row(*cells, key=key)
+    if not rows:
+        return
+    keys = [k for k, _ in rows]
+    if current in keys:
+        table.move_cursor(row=table.get_row_index(RowKey(current)), animate=False)
+    else:
+        table.move_cursor(row=max(0, min(old_row, len(rows) - 1)), animate=False)
+
+
+def selected_key(table: Any) -> str | None:
+    """The key of the DataTable row under the cursor."""
+    if not table.row_count:
+        return None
+    try:
+        row_key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
+    except Exception:
+        return None
+    return row_key.value

@@ -10,28 +10,66 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
-_HIDDEN_ACTIONS = {"command_palette"}
+# Generic movement keys every list and scroll area has; listing them hides the useful ones.
+_GENERIC_ACTIONS = {
+    "command_palette",
+    "copy_text",
+    "cursor_up",
+    "cursor_down",
+    "cursor_left",
+    "cursor_right",
+    "focus_next",
+    "focus_previous",
+    "page_up",
+    "page_down",
+    "page_left",
+    "page_right",
+    "scroll_up",
+    "scroll_down",
+    "scroll_left",
+    "scroll_right",
+    "scroll_home",
+    "scroll_end",
+    "scroll_top",
+    "scroll_bottom",
+}
+
+
+def _action_name(action: str) -> str:
+    return action.split("(", 1)[0].rsplit(".", 1)[-1]
 
 
 def key_rows(screen: Screen) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-    """(this screen's keys, the app's keys) as (key, description) rows, in declared order."""
+    """(this screen's keys, the app's keys) as (keys, description) rows.
+
+    The screen's own bindings come first, then those of the focused widget (generic
+    movement left out), then the app's. Keys for the same action share a row.
+    """
     app = screen.app
-    local: list[tuple[str, str]] = []
-    everywhere: list[tuple[str, str]] = []
-    seen: set[tuple[str, str]] = set()
-    for active in screen.active_bindings.values():
+    local: dict[tuple[str, str], list[str]] = {}
+    shared: dict[tuple[str, str], list[str]] = {}
+    actives = sorted(
+        screen.active_bindings.values(),
+        key=lambda a: (a.node is app, a.node is not screen, a.binding.action == "reload"),
+    )
+    for active in actives:
         binding: Binding = active.binding
-        if not binding.description or not active.enabled and active.node is not app:
+        name = _action_name(binding.action)
+        if not binding.description or name in _GENERIC_ACTIONS:
             continue
+        group = shared if active.node is app else local
         key = binding.key_display or app.get_key_display(binding)
-        row = (key, binding.description)
-        if row in seen:
-            continue
-        seen.add(row)
-        (everywhere if active.node is app else local).append(row)
-    if ("^p", "palette") not in seen and app.ENABLE_COMMAND_PALETTE:
-        everywhere.append((app.get_key_display(Binding("ctrl+p", "")), "Command palette"))
-    return local, everywhere
+        keys = group.setdefault(("" if group is local else name, binding.description), [])
+        if key not in keys:
+            keys.append(key)
+
+    def rows(group: dict[tuple[str, str], list[str]]) -> list[tuple[str, str]]:
+        return [(", ".join(keys), desc) for (_, desc), keys in group.items()]
+
+    everywhere = rows(shared)
+    if app.ENABLE_COMMAND_PALETTE and not any(d == "Command palette" for _, d in everywhere):
+        everywhere.append(("^p", "Command palette"))
+    return rows(local), everywhere
 
 
 def _table(title: str, rows: list[tuple[str, str]]) -> Table:

@@ -1,0 +1,255 @@
+"""The goal tree: each goal's level tag, name, deadline countdown and done mark.
+
+``GoalTree.set_goals(goals, today=...)`` lays out GoalViews (siblings already in sort order)
+and keeps the cursor on the same goal and each node's expanded state across rebuilds, so a
+refresh never throws the person out of place. Completed goals can be hidden (with their
+subtrees); a search text shows only the goals whose names contain it, with their ancestors.
+"""
+
+from collections.abc import Sequence
+from datetime import date
+from typing import ClassVar
+
+from rich.style import Style
+from rich.text import Text
+from textual.binding import Binding, BindingType
+from textual.widgets import Tree
+from textual.widgets.tree import TreeNode
+
+from fractal_tui.hierarchy import tree_order
+from fractal_tui.timeparse import countdown
+from fractal_tui.views import GoalView
+
+LEVEL_TAGS = ("ultimate", "long", "mid", "short", "now", "micro", "nano")
+DONE_MARK = "✓"
+
+
+def level_tag(level: int) -> str:
+    return LEVEL_TAGS[level] if 0 <= level < len(LEVEL_TAGS) else str(level)
+
+
+class GoalTree(Tree[GoalView]):
+    """A Tree of GoalViews with level colours from the theme (see DEFAULT_CSS)."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        *Tree.COMPONENT_CLASSES,
+        *(f"goal-tree--level-{n}" for n in range(len(LEVEL_TAGS))),
+        "goal-tree--done",
+        "goal-tree--due",
+        "goal-tree--overdue",
+        "goal-tree--match",
+    }
+
+    DEFAULT_CSS = """
+    GoalTree {
+        & > .goal-tree--level-0 { color: $accent; text-style: bold; }
+        & > .goal-tree--level-1 { color: $primary; text-style: bold; }
+        & > .goal-tree--level-2 { color: $secondary; }
+        & > .goal-tree--level-3 { color: $success; }
+        & > .goal-tree--level-4 { color: $warning; }
+        & > .goal-tree--level-5 { color: $error; }
+        & > .goal-tree--level-6 { color: $text-muted; }
+        & > .goal-tree--done { color: $success; text-style: bold; }
+        & > .goal-tree--due { color: $text-muted; }
+        & > .goal-tree--overdue { color: $error; text-style: bold; }
+        & > .goal-tree--match { text-style: bold underline; }
+    }
+    """
+
+    # Shift+up/down belong to the screen (move a goal among its siblings).
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("shift+up", "screen.move_up", "Move up", show=False),
+        Binding("shift+down", "screen.move_down", "Move down", show=False),
+        Binding("enter", "select_cursor", "Expand/collapse", show=False),
+        Binding("space", "toggle_node", "Expand/collapse", show=False),
+        Binding("right", "expand_node", "Expand", show=False),
+        Binding("left", "collapse_or_parent", "Collapse / to parent", show=False),
+    ]
+
+    ICON_NODE = "▸ "
+    ICON_NODE_EXPANDED = "▾ "
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__("", id=id)
+        self.show_root = True
+        self.guide_depth = 3
+        self.auto_expand = True
+        self.today: date | None = None
+        self.search = ""
+        self.hide_done = False
+        self._collapsed: set[str] = set()
+        self._goals: tuple[GoalView, ...] = ()
+        self._by_id: dict[str, TreeNode[GoalView]] = {}
+
+    # --- data ----------------------------------------------------------------------------
+
+    @property
+    def goals(self) -> tuple[GoalView, ...]:
+        return self._goals
+
+    @property
+    def visible_ids(self) -> list[str]:
+        """Goal ids in display order, expanded or not."""
+        return list(self._by_id)
+
+    @property
+    def cursor_goal(self) -> GoalView | None:
+        node = self.cursor_node
+        return node.data if node is not None else None
+
+    def node_for(self, goal_id: str) -> TreeNode[GoalView] | None:
+        return self._by_id.get(goal_id)
+
+    def set_goals(
+        self,
+        goals: Sequence[GoalView],
+        *,
+        today: date | None = None,
+        select: str | None = None,
+    ) -> None:
+        """Lay out goals; keep the cursor on `select` (default: the goal under it now)."""
+        current = select or (self.cursor_goal.id if self.cursor_goal else None)
+        self._remember_expanded()
+        self._goals = tuple(goals)
+        if today is not None:
+            self.today = today
+        rows = tree_order(self._shown(self._goals))
+        self._by_id = {}
+        self.clear()
+        if not rows:
+            self.root.set_label("")
+            self.root.data = None
+            return
+        root_row = rows[0]
+        self.root.data = root_row.node  # type: ignore[assignment]
+        self.root.set_label(root_row.node.name)  # type: ignore[attr-defined]
+        self.root.allow_expand = len(rows) > 1
+        self._by_id[root_row.node.id] = self.root
+        parents: list[TreeNode[GoalView]] = [self.root]
+        for row in rows[1:]:
+            goal: GoalView = row.node  # type: ignore[assignment]
+            del parents[row.depth :]
+            parent = parents[-1]
+            node = parent.add(goal.name, goal, expand=True, allow_expand=False)
+            parent.allow_expand = True
+            self._by_id[goal.id] = node
+            parents.append(node)
+        for goal_id, node in self._by_id.items():
+            if goal_id in self._collapsed and not self.search:
+                node.collapse()
+            else:
+                node.expand()
+        self.cursor_line = -1
+        target = self._by_id.get(current or "") if current else None
+        if target is None and current:
+            target = self._nearest_shown(current)
+        self.select_goal(target.data.id if target and target.data else root_row.node.id)
+
+    def _remember_expanded(self) -> None:
+        for goal_id, node in self._by_id.items():
+            if node.allow_expand and not node.is_expanded:
+                self._collapsed.add(goal_id)
+            else:
+                self._collapsed.discard(goal_id)
+
+    def _shown(self, goals: Sequence[GoalView]) -> list[GoalView]:
+        by_id = {g.id: g for g in goals}
+        out = list(goals)
+        if self.hide_done:
+            hidden: set[str] = set()
+
+            def is_hidden(g: GoalView) -> bool:
+                while g is not None:
+                    if g.id in hidden or (g.done and not g.is_root):
+                        return True
+                    g = by_id.get(g.parent_id or "")  # type: ignore[assignment]
+                return False
+
+            for g in goals:
+                if is_hidden(g):
+                    hidden.add(g.id)
+            out = [g for g in out if g.id not in hidden]
+        if self.search:
+            needle = self.search.lower()
+            keep: set[str] = set()
+            for g in out:
+                if needle in g.name.lower():
+                    cursor: GoalView | None = g
+                    while cursor is not None and cursor.id not in keep:
+                        keep.add(cursor.id)
+                        cursor = by_id.get(cursor.parent_id or "")
+            roots = [g.id for g in out if g.is_root]
+            keep.update(roots)
+            out = [g for g in out if g.id in keep]
+        return out
+
+    def _nearest_shown(self, goal_id: str) -> TreeNode[GoalView] | None:
+        by_id = {g.id: g for g in self._goals}
+        goal = by_id.get(goal_id)
+        while goal is not None:
+            if goal.id in self._by_id:
+                return self._by_id[goal.id]
+            goal = by_id.get(goal.parent_id or "")
+        return None
+
+    def select_goal(self, goal_id: str) -> bool:
+        """Put the cursor on a goal (expanding its ancestors); False when it is not shown."""
+        node = self._by_id.get(goal_id)
+        if node is None:
+            return False
+        parent = node.parent
+        while parent is not None:
+            parent.expand()
+            parent = parent.parent
+        self.get_node_at_line(0)  # lays out the lines, so the node knows its line
+        self.move_cursor(node)
+        return True
+
+    def action_expand_node(self) -> None:
+        node = self.cursor_node
+        if node is not None and node.allow_expand:
+            node.expand()
+
+    def action_collapse_or_parent(self) -> None:
+        node = self.cursor_node
+        if node is None:
+            return
+        if node.allow_expand and node.is_expanded:
+            node.collapse()
+        elif node.parent is not None:
+            self.move_cursor(node.parent)
+
+    # --- drawing ---------------------------------------------------------------------------
+
+    def _style(self, name: str) -> Style:
+        return self.get_component_rich_style(name, partial=True)
+
+    def render_label(self, node: TreeNode[GoalView], base_style: Style, style: Style) -> Text:
+        goal = node.data
+        if goal is None:
+            return super().render_label(node, base_style, style)
+        if node.allow_expand:
+            prefix = (self.ICON_NODE_EXPANDED if node.is_expanded else self.ICON_NODE, base_style)
+        else:
+            prefix = ("", base_style)
+        tag = Text(level_tag(goal.level), style=self._style(f"goal-tree--level-{goal.level}"))
+        name = Text(goal.name)
+        if self.search:
+            start = goal.name.lower().find(self.search.lower())
+            if start >= 0:
+                name.stylize(self._style("goal-tree--match"), start, start + len(self.search))
+        parts: list[Text | tuple[str, Style] | str] = [prefix, tag, " ", name]
+        if goal.done:
+            parts += [" ", Text(DONE_MARK, style=self._style("goal-tree--done"))]
+        elif goal.deadline is not None and self.today is not None:
+            left = countdown(goal.deadline, self.today)
+            late = goal.deadline < self.today
+            parts += [
+                "  ",
+                Text(left, style=self._style("goal-tree--overdue" if late else "goal-tree--due")),
+            ]
+        text = Text.assemble(*parts)
+        if goal.done:
+            text.stylize(Style(dim=True), len(prefix[0]) + len(tag) + 1)
+        text.stylize(style)
+        return text
