@@ -623,3 +623,13 @@ class ImportResult:
     @property
     def written(self) -> int:
         return sum(self.inserted.values()) + sum(self.updated.values())
+
+
+@dataclass(frozen=True)
+class NoteSubject:
+    """What a note is about, as resolved from what a person typed."""
+
+    kind: str  # "goal", "session" or "instance"
+    id: str
+    root_id: str
+    label: str  # e.g. "goal 'Bach prelude'", "session 'Morning' (started …)"
