@@ -1,7 +1,914 @@
-"""Aggregates for analytics and reports, computed in SQL."""
+"""Aggregates for analytics and reports, computed in SQL through the store.
 
-from fractal_tui.store.base import StoreBase
+Every query is restricted by fractal (``root_id``) and by time through the
+``ix_sessions_root_started`` index: work intervals, instances, links and values are reached
+from the sessions of the range by their ``session_id``/``instance_id`` indexes, so the cost
+grows with the rows in the range, never with the whole database. Sums and counts are SQL
+aggregates; what SQL cannot do portably (cutting intervals into local days across daylight
+saving, the best-set rules of ``fractal_tui.progress``) is done on plain tuples by the pure
+functions of ``fractal_tui.analytics``. No ORM objects are loaded for the aggregates.
+
+The definitions (practice time, "in a range", practice days, roll-ups) are those of
+``fractal_tui.analytics``.
+"""
+
+import dataclasses
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, tzinfo
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from fractal_tui import analytics as rules
+from fractal_tui import comparison, timing
+from fractal_tui import progress as setrules
+from fractal_tui.analytics import (
+    ActivityChoice,
+    ActivityTotal,
+    Dashboard,
+    DateRange,
+    DayTotal,
+    GoalTotal,
+    MetricChoice,
+    Overview,
+    ProgressPoint,
+    ProgressSeries,
+    Report,
+)
+from fractal_tui.errors import Invalid, NotFound
+from fractal_tui.hierarchy import tree_order
+from fractal_tui.models import (
+    Activity,
+    ActivityInstance,
+    ActivitySet,
+    Goal,
+    MetricDefinition,
+    MetricValue,
+    PracticeSession,
+    SessionGoal,
+    SplitDefinition,
+    WorkInterval,
+)
+from fractal_tui.store.base import INCLUDE_DELETED, StoreBase
+from fractal_tui.views import MetricDelta, MetricView
+
+# A completed session is assumed to last less than this: intervals of sessions that started
+# this long before a range are still found (the unfinished session is always looked at).
+LOOKBACK = timedelta(days=7)
+
+REPORT_BY = ("day", "activity", "goal")
+MODES = ("best", "average")
+PRODUCT = "product"
+
+
+@dataclass(frozen=True)
+class _Interval:
+    session_id: str
+    activity_id: str
+    started_at: datetime
+    ended_at: datetime | None
+
+
+@dataclass(frozen=True)
+class _Node:
+    id: str
+    parent_id: str | None
+    level: int
+    name: str
+    completed: bool
+
+
+@dataclass(frozen=True)
+class _Set:
+    id: str
+    status: str
+
+
+@dataclass(frozen=True)
+class _Value:
+    set_id: str | None
+    metric_id: str
+    split_id: str | None
+    value: float
 
 
 class AnalyticsMixin(StoreBase):
-    pass
+    # --- public: one transaction each ---------------------------------------------------
+
+    def analytics_overview(
+        self,
+        root_id: str,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        *,
+        tz: tzinfo | None = None,
+    ) -> Overview:
+        """Sessions, practice time, average session length and streaks of a range."""
+        start, end = self._check_range(start, end)
+        with self._read(root_id) as s:
+            self._fractal_root(s, root_id)
+            intervals = self._intervals(s, root_id, start, end)
+            return self._overview(s, root_id, start, end, intervals, tz)
+
+    def practice_by_day(
+        self,
+        root_id: str,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        *,
+        tz: tzinfo | None = None,
+    ) -> list[DayTotal]:
+        """Practice time and sessions started per local day (days with either), in order."""
+        start, end = self._check_range(start, end)
+        with self._read(root_id) as s:
+            self._fractal_root(s, root_id)
+            intervals = self._intervals(s, root_id, start, end)
+            return self._by_day(s, root_id, start, end, intervals, tz)
+
+    def practice_by_activity(
+        self, root_id: str, start: datetime | None = None, end: datetime | None = None
+    ) -> list[ActivityTotal]:
+        """Practice time, sessions and instances per activity, most time first."""
+        start, end = self._check_range(start, end)
+        with self._read(root_id) as s:
+            self._fractal_root(s, root_id)
+            intervals = self._intervals(s, root_id, start, end)
+            return self._by_activity(s, root_id, start, end, intervals)
+
+    def practice_by_goal(
+        self, root_id: str, start: datetime | None = None, end: datetime | None = None
+    ) -> list[GoalTotal]:
+        """Every goal of the fractal in tree order with its rolled-up time and sessions."""
+        start, end = self._check_range(start, end)
+        with self._read(root_id) as s:
+            self._fractal_root(s, root_id)
+            intervals = self._intervals(s, root_id, start, end)
+            return self._by_goal(s, root_id, start, end, intervals)
+
+    def practice_report(
+        self,
+        root_id: str,
+        *,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        by: str = "day",
+        tz: tzinfo | None = None,
+    ) -> Report:
+        """`fractal report`: rows by day, activity or goal and the range's totals.
+
+        The grand total is the same whichever way the rows go: every interval belongs to one
+        day piece, one activity and (through its session) the fractal's root.
+        """
+        by = (by or "").strip().lower()
+        if by not in REPORT_BY:
+            raise Invalid(f"cannot report by {by!r}; use one of: {', '.join(REPORT_BY)}")
+        start, end = self._check_range(start, end)
+        with self._read(root_id) as s:
+            root = self._fractal_root(s, root_id)
+            intervals = self._intervals(s, root_id, start, end)
+            rows: Sequence[Any]
+            if by == "day":
+                rows = self._by_day(s, root_id, start, end, intervals, tz)
+            elif by == "activity":
+                rows = self._by_activity(s, root_id, start, end, intervals)
+            else:
+                rows = self._by_goal(s, root_id, start, end, intervals)
+            now = self.now()
+            total = sum(
+                rules.interval_seconds(i.started_at, i.ended_at, now, start, end) for i in intervals
+            )
+            sessions = self._count_sessions(s, root_id, start, end)
+            live = [i for i in intervals if self._live(i, start, end)]
+            running_activity = None
+            if live:
+                running_activity = s.execute(
+                    select(Activity.name).where(Activity.id == live[0].activity_id)
+                ).scalar()
+            return Report(
+                root_id=root_id,
+                name=root.name,
+                by=by,
+                start=start,
+                end=end,
+                rows=tuple(rows),
+                total_seconds=total,
+                sessions=sessions,
+                running=bool(live),
+                running_activity=running_activity,
+            )
+
+    def progress_choices(self, root_id: str) -> list[ActivityChoice]:
+        """Activities that have recorded values, with their metrics and splits."""
+        with self._read(root_id) as s:
+            return self._choices(s, root_id)
+
+    def progress_series(
+        self,
+        root_id: str,
+        activity: str,
+        *,
+        metric: str | None = None,
+        split: str | None = None,
+        mode: str = "best",
+        start: datetime | None = None,
+        end: datetime | None = None,
+        tz: tzinfo | None = None,
+    ) -> ProgressSeries:
+        """One metric of an activity over time: a point per session (best set or average).
+
+        activity, metric, split: an id, id prefix or name. metric None: the metric marked
+        for the best set, else the first; "product": the product of the multiplicative
+        metrics. split None: all splits (each set's best side). Personal bests and the
+        "vs last time" delta look at the whole history, not only the range.
+        """
+        start, end = self._check_range(start, end)
+        with self._read(root_id) as s:
+            self._fractal_root(s, root_id)
+            return self._progress(s, root_id, activity, metric, split, mode, start, end, tz)
+
+    def analytics_dashboard(
+        self,
+        root_id: str,
+        date_range: DateRange,
+        *,
+        tz: tzinfo | None = None,
+        activity: str | None = None,
+        metric: str | None = None,
+        split: str | None = None,
+        mode: str = "best",
+    ) -> Dashboard:
+        """Everything the analytics screen shows, read in one transaction.
+
+        activity None: the progress panel shows the first activity with values.
+        """
+        start, range_end = date_range.bounds(tz)
+        now = self.now()
+        end = min(range_end, now)
+        if start is not None and start > end:
+            end = start  # a range still to come: nothing in it yet
+        start, end = self._check_range(start, end)
+        with self._read(root_id) as s:
+            self._fractal_root(s, root_id)
+            intervals = self._intervals(s, root_id, start, end)
+            overview = self._overview(s, root_id, start, end, intervals, tz)
+            days = self._by_day(s, root_id, start, end, intervals, tz)
+            activities = self._by_activity(s, root_id, start, end, intervals)
+            goals = self._by_goal(s, root_id, start, end, intervals)
+            choices = self._choices(s, root_id)
+            series = None
+            chosen = activity or (choices[0].id if choices else None)
+            if chosen is not None:
+                try:
+                    series = self._progress(s, root_id, chosen, metric, split, mode, start, end, tz)
+                except NotFound:
+                    series = None
+            return Dashboard(
+                range=date_range,
+                overview=overview,
+                days=tuple(days),
+                activities=tuple(activities),
+                goals=tuple(goals),
+                choices=tuple(choices),
+                progress=series,
+                now=now,
+            )
+
+    # --- ranges --------------------------------------------------------------------------
+
+    def _check_range(
+        self, start: datetime | None, end: datetime | None
+    ) -> tuple[datetime | None, datetime]:
+        end = end if end is not None else self.now()
+        for when in (start, end):
+            if when is not None and when.tzinfo is None:
+                raise Invalid("range bounds must be timezone-aware times")
+        if start is not None and start > end:
+            raise Invalid(
+                f"the range starts ({start.isoformat()}) after it ends ({end.isoformat()})"
+            )
+        return start, end
+
+    def _session_scope(
+        self, s: Session, root_id: str, start: datetime | None, end: datetime
+    ) -> Any:
+        """Sessions whose intervals may fall in [start, end), as one indexed condition."""
+        cond = and_(PracticeSession.root_id == root_id, PracticeSession.started_at < end)
+        if start is None:
+            return cond
+        window = and_(cond, PracticeSession.started_at >= start - LOOKBACK)
+        open_id = s.execute(
+            select(PracticeSession.id).where(
+                PracticeSession.root_id == root_id,
+                PracticeSession.completed_at.is_(None),
+                PracticeSession.started_at < start - LOOKBACK,
+            )
+        ).scalar()
+        return or_(window, PracticeSession.id == open_id) if open_id else window
+
+    def _started_in(self, root_id: str, start: datetime | None, end: datetime) -> Any:
+        cond = and_(PracticeSession.root_id == root_id, PracticeSession.started_at < end)
+        return and_(cond, PracticeSession.started_at >= start) if start is not None else cond
+
+    # --- shared queries -----------------------------------------------------------------
+
+    def _intervals(
+        self, s: Session, root_id: str, start: datetime | None, end: datetime
+    ) -> list[_Interval]:
+        """Work intervals overlapping [start, end) with their activity: ONE query."""
+        stmt = (
+            select(
+                WorkInterval.session_id,
+                ActivityInstance.activity_id,
+                WorkInterval.started_at,
+                WorkInterval.ended_at,
+            )
+            .join(PracticeSession, PracticeSession.id == WorkInterval.session_id)
+            .join(ActivityInstance, ActivityInstance.id == WorkInterval.instance_id)
+            .where(self._session_scope(s, root_id, start, end), WorkInterval.started_at < end)
+        )
+        if start is not None:
+            stmt = stmt.where(or_(WorkInterval.ended_at.is_(None), WorkInterval.ended_at > start))
+        return [_Interval(*row) for row in s.execute(stmt)]
+
+    def _count_sessions(
+        self, s: Session, root_id: str, start: datetime | None, end: datetime
+    ) -> int:
+        return (
+            s.execute(
+                select(func.count())
+                .select_from(PracticeSession)
+                .where(self._started_in(root_id, start, end))
+            ).scalar()
+            or 0
+        )
+
+    def _live(self, interval: _Interval, start: datetime | None, end: datetime) -> bool:
+        """A running timer, shown as running when the range reaches the present."""
+        now = self.now()
+        return interval.ended_at is None and (start is None or start <= now) and now <= end
+
+    def _session_seconds(
+        self, intervals: Sequence[_Interval], start: datetime | None, end: datetime
+    ) -> dict[str, float]:
+        now = self.now()
+        out: dict[str, float] = defaultdict(float)
+        for i in intervals:
+            out[i.session_id] += rules.interval_seconds(i.started_at, i.ended_at, now, start, end)
+        return out
+
+    # --- overview ------------------------------------------------------------------------
+
+    def _overview(
+        self,
+        s: Session,
+        root_id: str,
+        start: datetime | None,
+        end: datetime,
+        intervals: Sequence[_Interval],
+        tz: tzinfo | None,
+    ) -> Overview:
+        now = self.now()
+        in_range = self._started_in(root_id, start, end)
+        count, completed, stored = s.execute(
+            select(
+                func.count(),
+                func.count(PracticeSession.completed_at),
+                func.sum(PracticeSession.duration_seconds).filter(
+                    PracticeSession.completed_at.is_not(None)
+                ),
+            ).where(in_range)
+        ).one()
+        # The unfinished session (and any completed one without a stored duration): by rule.
+        session_seconds = float(stored or 0)
+        for started, ended, paused_at, paused, done, duration in s.execute(
+            select(
+                PracticeSession.started_at,
+                PracticeSession.ended_at,
+                PracticeSession.paused_at,
+                PracticeSession.paused_seconds,
+                PracticeSession.completed_at,
+                PracticeSession.duration_seconds,
+            ).where(
+                in_range,
+                or_(
+                    PracticeSession.completed_at.is_(None),
+                    PracticeSession.duration_seconds.is_(None),
+                ),
+            )
+        ):
+            if done is not None and duration is None:
+                session_seconds += timing.session_duration(started, ended or done, paused or 0)
+            elif done is None:
+                session_seconds += timing.session_elapsed(
+                    started, now, ended_at=ended, paused_at=paused_at, paused_seconds=paused or 0
+                )
+        practice = sum(
+            rules.interval_seconds(i.started_at, i.ended_at, now, start, end) for i in intervals
+        )
+        days = {
+            rules.local_date(when, tz)
+            for when in s.execute(select(PracticeSession.started_at).where(in_range)).scalars()
+        }
+        longest, _ = rules.longest_streak(days)
+        today = rules.local_date(now, tz)
+        current = rules.current_streak(self._practice_days_desc(s, root_id, now, tz), today)
+        return Overview(
+            root_id=root_id,
+            start=start,
+            end=end,
+            sessions=count or 0,
+            completed=completed or 0,
+            unfinished=(count or 0) - (completed or 0),
+            practice_seconds=practice,
+            session_seconds=session_seconds,
+            average_session_seconds=session_seconds / count if count else 0.0,
+            practice_days=len(days),
+            current_streak=current,
+            longest_streak=longest,
+            running=any(self._live(i, start, end) for i in intervals),
+        )
+
+    def _practice_days_desc(
+        self, s: Session, root_id: str, now: datetime, tz: tzinfo | None
+    ) -> Iterator[date]:
+        """Local days with a session, newest first, read in pages until the caller stops."""
+        tomorrow = rules.day_start(rules.local_date(now, tz) + timedelta(days=1), tz)
+        before = tomorrow
+        page = 200
+        while True:
+            rows = list(
+                s.execute(
+                    select(PracticeSession.started_at)
+                    .where(PracticeSession.root_id == root_id, PracticeSession.started_at < before)
+                    .order_by(PracticeSession.started_at.desc())
+                    .limit(page)
+                ).scalars()
+            )
+            for when in rows:
+                yield rules.local_date(when, tz)
+            if len(rows) < page:
+                return
+            before = rows[-1]
+
+    # --- by day, activity, goal ----------------------------------------------------------
+
+    def _by_day(
+        self,
+        s: Session,
+        root_id: str,
+        start: datetime | None,
+        end: datetime,
+        intervals: Sequence[_Interval],
+        tz: tzinfo | None,
+    ) -> list[DayTotal]:
+        now = self.now()
+        seconds = rules.seconds_by_day(
+            ((i.started_at, i.ended_at) for i in intervals), now, tz, lo=start, hi=end
+        )
+        counts: dict[date, int] = defaultdict(int)
+        for when in s.execute(
+            select(PracticeSession.started_at).where(self._started_in(root_id, start, end))
+        ).scalars():
+            counts[rules.local_date(when, tz)] += 1
+        running_day = None
+        if any(self._live(i, start, end) for i in intervals):
+            running_day = rules.local_date(now, tz)
+        return [
+            DayTotal(
+                day=day,
+                seconds=seconds.get(day, 0.0),
+                sessions=counts.get(day, 0),
+                running=day == running_day,
+            )
+            for day in sorted(set(seconds) | set(counts))
+        ]
+
+    def _by_activity(
+        self,
+        s: Session,
+        root_id: str,
+        start: datetime | None,
+        end: datetime,
+        intervals: Sequence[_Interval],
+    ) -> list[ActivityTotal]:
+        now = self.now()
+        seconds: dict[str, float] = defaultdict(float)
+        running: set[str] = set()
+        for i in intervals:
+            seconds[i.activity_id] += rules.interval_seconds(
+                i.started_at, i.ended_at, now, start, end
+            )
+            if self._live(i, start, end):
+                running.add(i.activity_id)
+        counts = {
+            activity_id: (sessions, instances)
+            for activity_id, sessions, instances in s.execute(
+                select(
+                    ActivityInstance.activity_id,
+                    func.count(func.distinct(ActivityInstance.session_id)),
+                    func.count(),
+                )
+                .join(PracticeSession, PracticeSession.id == ActivityInstance.session_id)
+                .where(self._started_in(root_id, start, end))
+                .group_by(ActivityInstance.activity_id)
+            )
+        }
+        ids = set(seconds) | set(counts)
+        names = self._names(s, Activity, ids)
+        rows = [
+            ActivityTotal(
+                id=a,
+                name=names.get(a, "(deleted activity)"),
+                seconds=seconds.get(a, 0.0),
+                sessions=counts.get(a, (0, 0))[0],
+                instances=counts.get(a, (0, 0))[1],
+                running=a in running,
+            )
+            for a in ids
+        ]
+        rows.sort(key=lambda r: (-r.seconds, -r.sessions, r.name.lower(), r.id))
+        return rows
+
+    def _by_goal(
+        self,
+        s: Session,
+        root_id: str,
+        start: datetime | None,
+        end: datetime,
+        intervals: Sequence[_Interval],
+    ) -> list[GoalTotal]:
+        nodes = [
+            _Node(gid, parent, level, name, done is not None)
+            for gid, parent, level, name, done in s.execute(
+                select(Goal.id, Goal.parent_id, Goal.level, Goal.name, Goal.completed_at)
+                .where(Goal.root_id == root_id)
+                .order_by(Goal.sort_order, Goal.created_at)
+            )
+        ]
+        seconds = self._session_seconds(intervals, start, end)
+        started = set(
+            s.execute(
+                select(PracticeSession.id).where(self._started_in(root_id, start, end))
+            ).scalars()
+        )
+        # Every session with time in the range or started in it, and the goals it works on.
+        counted = dict(seconds)
+        for sid in started:
+            counted.setdefault(sid, 0.0)
+        links = list(
+            s.execute(
+                select(SessionGoal.session_id, SessionGoal.goal_id)
+                .join(PracticeSession, PracticeSession.id == SessionGoal.session_id)
+                .where(self._session_scope(s, root_id, start, end))
+            ).all()
+        )
+        parents = {n.id: n.parent_id for n in nodes}
+        times = rules.rollup(parents, links, counted, root_id)
+        # Counts are of sessions started in the range; times take every session's share.
+        counts = rules.rollup(parents, links, {sid: 0.0 for sid in started}, root_id)
+        running_sessions = {i.session_id for i in intervals if self._live(i, start, end)}
+        running_goals: set[str] = set()
+        if running_sessions:
+            flags = rules.rollup(
+                parents,
+                [(a, b) for a, b in links if a in running_sessions],
+                {sid: 0.0 for sid in running_sessions},
+                root_id,
+            )
+            running_goals = {g for g, r in flags.items() if r.sessions}
+        out = []
+        for row in tree_order(nodes):
+            node = row.node
+            assert isinstance(node, _Node)
+            t, c = times[node.id], counts[node.id]
+            out.append(
+                GoalTotal(
+                    id=node.id,
+                    name=node.name,
+                    parent_id=node.parent_id,
+                    level=node.level,
+                    depth=row.depth,
+                    seconds=t.seconds,
+                    sessions=c.sessions,
+                    own_seconds=t.own_seconds,
+                    own_sessions=c.own_sessions,
+                    running=node.id in running_goals,
+                    completed=node.completed,
+                )
+            )
+        return out
+
+    def _names(self, s: Session, model: Any, ids: set[str]) -> dict[str, str]:
+        if not ids:
+            return {}
+        rows = s.execute(
+            select(model.id, model.name).where(model.id.in_(list(ids))),
+            execution_options={INCLUDE_DELETED: True},
+        )
+        return {row_id: name for row_id, name in rows}
+
+    # --- progress -------------------------------------------------------------------------
+
+    def _choices(self, s: Session, root_id: str) -> list[ActivityChoice]:
+        with_values = (
+            select(ActivityInstance.activity_id)
+            .join(MetricValue, MetricValue.instance_id == ActivityInstance.id)
+            .where(ActivityInstance.root_id == root_id)
+            .distinct()
+        )
+        activities = list(
+            s.execute(
+                select(
+                    Activity.id,
+                    Activity.name,
+                    Activity.metrics_multiplicative,
+                    Activity.has_sets,
+                )
+                .where(Activity.root_id == root_id, Activity.id.in_(with_values))
+                .order_by(func.lower(Activity.name), Activity.id)
+            )
+        )
+        ids = [a[0] for a in activities]
+        metrics: dict[str, list[tuple[MetricChoice, bool]]] = defaultdict(list)
+        splits: dict[str, list[MetricChoice]] = defaultdict(list)
+        if ids:
+            for aid, mid, name, unit, mult in s.execute(
+                select(
+                    MetricDefinition.activity_id,
+                    MetricDefinition.id,
+                    MetricDefinition.name,
+                    MetricDefinition.unit,
+                    MetricDefinition.is_multiplicative,
+                )
+                .where(MetricDefinition.activity_id.in_(ids))
+                .order_by(MetricDefinition.sort_order, MetricDefinition.created_at)
+            ):
+                metrics[aid].append((MetricChoice(mid, name, unit), bool(mult)))
+            for aid, sid, name in s.execute(
+                select(SplitDefinition.activity_id, SplitDefinition.id, SplitDefinition.name)
+                .where(SplitDefinition.activity_id.in_(ids))
+                .order_by(SplitDefinition.sort_order, SplitDefinition.created_at)
+            ):
+                splits[aid].append(MetricChoice(sid, name, ""))
+        return [
+            ActivityChoice(
+                id=aid,
+                name=name,
+                metrics=tuple(m for m, _ in metrics[aid]),
+                splits=tuple(splits[aid]),
+                product=bool(mult) and sum(1 for _, f in metrics[aid] if f) >= 2,
+                has_sets=bool(has_sets),
+            )
+            for aid, name, mult, has_sets in activities
+            if metrics[aid]
+        ]
+
+    def _progress(
+        self,
+        s: Session,
+        root_id: str,
+        activity_ref: str,
+        metric_ref: str | None,
+        split_ref: str | None,
+        mode: str,
+        start: datetime | None,
+        end: datetime,
+        tz: tzinfo | None,
+    ) -> ProgressSeries:
+        mode = (mode or "").strip().lower()
+        if mode not in MODES:
+            raise Invalid(f"unknown mode {mode!r}; use best (best set) or average (of sets)")
+        activity = self._resolve(s, Activity, activity_ref, Activity.root_id == root_id)
+        metric_rows = list(
+            s.execute(
+                select(MetricDefinition)
+                .where(MetricDefinition.activity_id == activity.id)
+                .order_by(MetricDefinition.sort_order, MetricDefinition.created_at)
+            ).scalars()
+        )
+        metrics = [MetricView(**{f: getattr(m, f) for f in _METRIC_FIELDS}) for m in metric_rows]
+        if not metrics:
+            raise Invalid(
+                f"{activity.name!r} has no metrics to chart; add one with "
+                f"`fractal edit-activity {activity.name!r} --metric NAME:UNIT`"
+            )
+        chosen, product = self._pick_metric(s, activity, metrics, metric_ref)
+        split_id, split_name = self._pick_split(s, activity, split_ref)
+        multiplicative = bool(activity.metrics_multiplicative)
+
+        rows = s.execute(
+            select(
+                PracticeSession.id,
+                PracticeSession.name,
+                PracticeSession.started_at,
+                MetricValue.set_id,
+                ActivitySet.status,
+                MetricValue.metric_id,
+                MetricValue.split_id,
+                MetricValue.value,
+            )
+            .join(ActivityInstance, ActivityInstance.id == MetricValue.instance_id)
+            .join(PracticeSession, PracticeSession.id == ActivityInstance.session_id)
+            .outerjoin(ActivitySet, ActivitySet.id == MetricValue.set_id)
+            .where(
+                ActivityInstance.root_id == root_id,
+                ActivityInstance.activity_id == activity.id,
+                PracticeSession.started_at < end,
+            )
+            .order_by(
+                PracticeSession.started_at,
+                PracticeSession.id,
+                ActivityInstance.sort_order,
+                ActivityInstance.created_at,
+                ActivitySet.sort_order,
+            )
+        )
+        sessions: dict[str, tuple[str, datetime, list[_Set], list[_Value]]] = {}
+        seen_sets: set[str] = set()
+        for sid, sname, started, set_id, status, metric_id, value_split, value in rows:
+            entry = sessions.setdefault(sid, (sname or "", started, [], []))
+            if split_id is not None and value_split != split_id:
+                continue
+            if set_id is not None and set_id not in seen_sets:
+                seen_sets.add(set_id)
+                entry[2].append(_Set(set_id, status or "planned"))
+            entry[3].append(_Value(set_id, metric_id, value_split, float(value)))
+
+        history: list[ProgressPoint] = []
+        for sid, (sname, started, sets, values) in sessions.items():
+            point = self._session_point(
+                metrics,
+                chosen,
+                product,
+                multiplicative,
+                bool(activity.has_sets),
+                mode,
+                sets,
+                values,
+            )
+            if point is None:
+                continue
+            value, count = point
+            history.append(
+                ProgressPoint(
+                    session_id=sid,
+                    session_name=sname,
+                    started_at=started,
+                    day=rules.local_date(started, tz),
+                    value=value,
+                    sets=count,
+                )
+            )
+        higher = True if product else chosen.higher_is_better  # type: ignore[union-attr]
+        flags = rules.personal_bests([p.value for p in history], higher)
+        history = [
+            dataclasses.replace(p, personal_best=flag)
+            for p, flag in zip(history, flags, strict=True)
+        ]
+        points = tuple(p for p in history if start is None or p.started_at >= start)
+        values_all = [p.value for p in history]
+        best = (max(values_all) if higher else min(values_all)) if values_all else None
+        change = None
+        if len(history) >= 2 and points:
+            change = _compare(
+                history[-1].value,
+                history[-2].value,
+                higher,
+                PRODUCT if product else chosen.id,  # type: ignore[union-attr]
+                PRODUCT if product else chosen.name,  # type: ignore[union-attr]
+                _product_unit(metrics) if product else chosen.unit,  # type: ignore[union-attr]
+            )
+        return ProgressSeries(
+            root_id=root_id,
+            activity_id=activity.id,
+            activity_name=activity.name,
+            metric_id=None if product else chosen.id,  # type: ignore[union-attr]
+            metric_name=PRODUCT if product else chosen.name,  # type: ignore[union-attr]
+            unit=_product_unit(metrics) if product else chosen.unit,  # type: ignore[union-attr]
+            higher_is_better=higher,
+            mode=mode,
+            split_id=split_id,
+            split_name=split_name,
+            start=start,
+            end=end,
+            points=points,
+            best=best,
+            delta=change,
+        )
+
+    def _pick_metric(
+        self, s: Session, activity: Activity, metrics: list[MetricView], ref: str | None
+    ) -> tuple[MetricView | None, bool]:
+        names = ", ".join(m.name for m in metrics)
+        if ref is None or not ref.strip():
+            flagged = [m for m in metrics if m.is_best_set]
+            return (flagged[0] if flagged else metrics[0]), False
+        ref = ref.strip()
+        if ref.lower() == PRODUCT and not any(m.name.lower() == PRODUCT for m in metrics):
+            factors = [m for m in metrics if m.is_multiplicative]
+            if not activity.metrics_multiplicative or len(factors) < 2:
+                raise Invalid(
+                    f"{activity.name!r} has no product: it needs at least two multiplicative "
+                    f"metrics and the product turned on; its metrics: {names}"
+                )
+            return None, True
+        try:
+            row = self._resolve(
+                s, MetricDefinition, ref, MetricDefinition.activity_id == activity.id
+            )
+        except NotFound:
+            raise NotFound(
+                f"{activity.name!r} has no metric {ref!r}; its metrics: {names}"
+                + (f", {PRODUCT}" if activity.metrics_multiplicative else "")
+            ) from None
+        return next(m for m in metrics if m.id == row.id), False
+
+    def _pick_split(
+        self, s: Session, activity: Activity, ref: str | None
+    ) -> tuple[str | None, str | None]:
+        if ref is None or not ref.strip() or ref.strip().lower() == "all":
+            return None, None
+        splits = list(
+            s.execute(
+                select(SplitDefinition.id, SplitDefinition.name)
+                .where(SplitDefinition.activity_id == activity.id)
+                .order_by(SplitDefinition.sort_order, SplitDefinition.created_at)
+            ).all()
+        )
+        if not splits:
+            raise Invalid(f"{activity.name!r} has no splits; leave out --split")
+        try:
+            row = self._resolve(
+                s, SplitDefinition, ref.strip(), SplitDefinition.activity_id == activity.id
+            )
+        except NotFound:
+            raise NotFound(
+                f"{activity.name!r} has no split {ref.strip()!r}; its splits: "
+                + ", ".join(name for _, name in splits)
+            ) from None
+        return row.id, row.name
+
+    @staticmethod
+    def _session_point(
+        metrics: list[MetricView],
+        chosen: MetricView | None,
+        product: bool,
+        multiplicative: bool,
+        has_sets: bool,
+        mode: str,
+        sets: list[_Set],
+        values: list[_Value],
+    ) -> tuple[float, int] | None:
+        """(value, sets behind it) of one session, by the set rules of fractal_tui.progress."""
+        figs = setrules.figures(metrics, sets, values, multiplicative, has_sets=has_sets)
+        counted = [f for f in figs if f.counted]
+
+        def of(fig: setrules.SetFigures) -> float | None:
+            if product:
+                return fig.best_yield
+            assert chosen is not None
+            return fig.value(chosen)
+
+        if mode == "average":
+            per_set = [v for v in (of(f) for f in counted) if v is not None]
+            avg = rules.mean(per_set)
+            return None if avg is None else (avg, len(per_set))
+        if product:
+            yields = [y for y in (f.best_yield for f in counted) if y is not None]
+            return (max(yields), len(yields)) if yields else None
+        best = setrules.best_set(figs, metrics, multiplicative)
+        value = of(best) if best is not None else None
+        if value is None:
+            # The best set (by another metric) lacks this one: the best of this metric.
+            per_set = [v for v in (of(f) for f in counted) if v is not None]
+            if not per_set:
+                return None
+            assert chosen is not None
+            value = max(per_set) if chosen.higher_is_better else min(per_set)
+        return value, len(counted)
+
+
+_METRIC_FIELDS = (
+    "id",
+    "activity_id",
+    "name",
+    "unit",
+    "is_best_set",
+    "is_multiplicative",
+    "higher_is_better",
+    "sort_order",
+)
+
+
+def _product_unit(metrics: Sequence[MetricView]) -> str:
+    return "×".join(m.unit for m in metrics if m.is_multiplicative and m.unit)
+
+
+def _compare(
+    latest: float, previous: float, higher_is_better: bool, key: str, name: str, unit: str
+) -> MetricDelta:
+    """The "vs last time" delta, by the rule every screen shares."""
+    return comparison.delta(key, name, unit, previous, latest, higher_is_better)
