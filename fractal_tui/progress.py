@@ -269,3 +269,42 @@ def describe_set(
             text = f"{split_names.get(side, '?')} {text}"
         parts.append(text)
     return " · ".join(parts)
+
+
+def best_side_id(
+    fig: SetFigures, metrics: Sequence[MetricLike], multiplicative: bool
+) -> str | None:
+    """The split whose single side ranks best in a set (None without splits)."""
+    sides = {split for per in fig.values.values() for split in per}
+    if len(sides) <= 1:
+        return next(iter(sides), None)
+    order = ranking_order(metrics)
+    by_yield = not any(m.is_best_set for m in metrics) and multiplicative and bool(fig.side_yields)
+
+    def key(side: str | None) -> tuple[float, ...]:
+        parts = [fig.side_yields.get(side, -math.inf)] if by_yield else []
+        for m in order:
+            v = fig.values.get(m.id, {}).get(side)
+            parts.append(-math.inf if v is None else (v if m.higher_is_better else -v))
+        return tuple(parts)
+
+    return max(sorted(sides, key=str), key=key)
+
+
+def describe_best(
+    fig: SetFigures,
+    metrics: Sequence[MetricLike],
+    multiplicative: bool,
+    split_names: Mapping[str | None, str] | None = None,
+) -> str:
+    """A best set as its best single side: '12 kg × 10 reps (Left)'."""
+    side = best_side_id(fig, metrics, multiplicative)
+    if side is None:
+        return describe_set(fig, metrics)
+    one = SetFigures(
+        number=fig.number,
+        set_id=fig.set_id,
+        status=fig.status,
+        values={m: {side: per[side]} for m, per in fig.values.items() if side in per},
+    )
+    return f"{describe_set(one, metrics)} ({(split_names or {}).get(side, '?')})"

@@ -169,7 +169,7 @@ def start(
         if not switch:
             raise Conflict(
                 f"a timer is already running for {_quoted(label, current.instance_id)}; "
-                f"use switch (--switch) to switch to {_quoted(label, instance_id)}"
+                f"use --switch to switch to {_quoted(label, instance_id)}"
             )
         if at < current.started_at:
             raise Invalid(

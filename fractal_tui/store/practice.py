@@ -208,7 +208,7 @@ class PracticeMixin(SessionsMixin):
         self,
         root_id: str,
         activity_ref: str,
-        values: Mapping[str, float],
+        values: Mapping[str, float | None],
         *,
         set_index: int | None = None,
         new_set: bool = False,
@@ -217,6 +217,8 @@ class PracticeMixin(SessionsMixin):
         at: datetime | None = None,
     ) -> LogResult:
         """Record values by metric name in the active session, adding the activity if needed.
+
+        A None value clears that metric's cell.
 
         With sets: ``set_index`` (1-based) fills that set, ``new_set`` adds one; with neither,
         a new set, except that naming a split fills the last set while that side is empty
@@ -277,8 +279,11 @@ class PracticeMixin(SessionsMixin):
             )
 
     def _metric_values(
-        self, activity: Activity, metrics: list[MetricDefinition], values: Mapping[str, float]
-    ) -> list[tuple[MetricDefinition, float]]:
+        self,
+        activity: Activity,
+        metrics: list[MetricDefinition],
+        values: Mapping[str, float | None],
+    ) -> list[tuple[MetricDefinition, float | None]]:
         by_name = {m.name.lower(): m for m in metrics}
         out = []
         for name, value in values.items():
@@ -286,7 +291,7 @@ class PracticeMixin(SessionsMixin):
             if metric is None:
                 known = ", ".join(m.name for m in metrics)
                 raise Invalid(f"{activity.name!r} has no metric {name!r}; its metrics: {known}")
-            out.append((metric, check_number(value, f"{metric.name}")))
+            out.append((metric, None if value is None else check_number(value, metric.name)))
         return out
 
     def _split_named(
@@ -328,7 +333,7 @@ class PracticeMixin(SessionsMixin):
         self,
         s: Session,
         instance: ActivityInstance,
-        resolved: list[tuple[MetricDefinition, float]],
+        resolved: list[tuple[MetricDefinition, float | None]],
         set_index: int | None,
         new_set: bool,
         split_row: SplitDefinition | None,

@@ -572,7 +572,11 @@ class SessionsMixin(StoreBase):
                     seconds=timing.elapsed(inst.intervals, end),
                     completed=inst.completed_at is not None,
                     set_count=total.set_count,
-                    best=progress.describe_set(best, activity.metrics, split_names) if best else "",
+                    best=progress.describe_best(
+                        best, activity.metrics, activity.metrics_multiplicative, split_names
+                    )
+                    if best
+                    else "",
                     volume=total.volume,
                 )
             )

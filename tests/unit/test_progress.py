@@ -122,6 +122,8 @@ def test_left_right_pair_is_one_set_volume_counts_both_best_is_one_side() -> Non
     assert best is not None and best.best_yield == 120
     text = progress.describe_set(best, [curl_w, curl_r], {"L": "Left", "R": "Right"})
     assert text == "Left 12 kg × 10 reps · Right 12 kg × 8 reps"
+    names = {"L": "Left", "R": "Right"}
+    assert progress.describe_best(best, [curl_w, curl_r], True, names) == "12 kg × 10 reps (Left)"
 
 
 def test_activity_without_sets_has_one_pseudo_set() -> None:
