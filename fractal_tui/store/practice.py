@@ -25,10 +25,12 @@ from fractal_tui.models import (
     ActivitySet,
     MetricDefinition,
     MetricValue,
+    Note,
     PracticeSession,
     SetStatus,
     SplitDefinition,
 )
+from fractal_tui.store.notes import clean_note_text
 from fractal_tui.store.sessions import SessionsMixin
 from fractal_tui.views import DeleteSummary, LogResult, SetView, ValueView, from_row
 
@@ -48,13 +50,6 @@ def check_number(value: Any, what: str = "a value") -> float:
     if not progress.finite(value):
         raise Invalid(f"{what} must be a finite number, not {value!r}")
     return float(value)
-
-
-def _clean_note(note: str | None) -> str:
-    text = (note or "").strip()
-    if any(ord(c) < 32 and c not in "\n\t" for c in text):
-        raise Invalid("a note cannot contain control characters")
-    return text
 
 
 class PracticeMixin(SessionsMixin):
@@ -161,7 +156,7 @@ class PracticeMixin(SessionsMixin):
     def set_set_notes(self, set_id: str, notes: str) -> SetView:
         with self._tx() as s:
             row = self._get(s, ActivitySet, set_id)
-            self._update(s, row, notes=_clean_note(notes))
+            self._update(s, row, notes=clean_note_text(notes) if (notes or "").strip() else "")
             return from_row(SetView, row)
 
     def remove_set(self, set_id: str) -> DeleteSummary:
@@ -231,7 +226,7 @@ class PracticeMixin(SessionsMixin):
             raise Invalid("give a set number or ask for a new set, not both")
         if set_index is not None and set_index < 1:
             raise Invalid("set numbers start at 1")
-        note_text = _clean_note(note) if note is not None else None
+        note_text = clean_note_text(note) if note is not None else None
         with self._tx(root_id) as s:
             if at is not None:
                 self._practice_time(at, "the time of the values")
@@ -268,7 +263,9 @@ class PracticeMixin(SessionsMixin):
                 if act_set is not None:
                     self._update(s, act_set, notes=note_text)
                 else:
-                    self._update(s, instance, notes=note_text)
+                    self._insert(
+                        s, Note(instance_id=instance.id, text=note_text), root_id=instance.root_id
+                    )
             self._on_values_changed(s, instance)
             return LogResult(
                 instance=self._instance_view(s, instance),

@@ -689,12 +689,6 @@ class SessionsMixin(StoreBase):
         with self._tx() as s:
             return self._move(s, self._instance_in(s, instance_id), offset)
 
-    def set_instance_notes(self, instance_id: str, notes: str) -> InstanceView:
-        with self._tx() as s:
-            instance = self._instance_in(s, instance_id)
-            self._update(s, instance, notes=(notes or "").strip())
-            return self._instance_view(s, instance)
-
     def _open_timer(
         self,
         s: Session,

@@ -218,7 +218,8 @@ def test_log_left_then_right_makes_one_pair(
 def test_log_without_sets_and_with_a_note(store: Any, root: str, session: Any, acts: dict) -> None:
     result = store.log(root, "Scales", {"bpm": 96}, note="clean at 96")
     assert result.set is None and result.set_number is None
-    assert store.get_instance(result.instance.id).notes == "clean at 96"
+    notes = store.session_detail(session.id).notes
+    assert [(n.instance_id, n.text) for n in notes] == [(result.instance.id, "clean at 96")]
 
 
 def test_log_rejects_bad_input_and_writes_nothing(
