@@ -786,7 +786,7 @@ class AnalyticsMixin(StoreBase):
             activity_id=activity.id,
             activity_name=activity.name,
             metric_id=None if product else chosen.id,  # type: ignore[union-attr]
-            metric_name=PRODUCT if product else chosen.name,  # type: ignore[union-attr]
+            metric_name=_product_name(metrics) if product else chosen.name,  # type: ignore[union-attr]
             unit=_product_unit(metrics) if product else chosen.unit,  # type: ignore[union-attr]
             higher_is_better=higher,
             mode=mode,
@@ -901,6 +901,10 @@ _METRIC_FIELDS = (
     "higher_is_better",
     "sort_order",
 )
+
+
+def _product_name(metrics: Sequence[MetricView]) -> str:
+    return " × ".join(m.name for m in metrics if m.is_multiplicative)
 
 
 def _product_unit(metrics: Sequence[MetricView]) -> str:

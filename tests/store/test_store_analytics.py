@@ -380,7 +380,11 @@ def test_progress_best_set_by_yield(store: Any, data: Data) -> None:
 
 def test_progress_product_and_average(store: Any, data: Data) -> None:
     product = store.progress_series(data.root, "Squat", metric="product", tz=UTC)
-    assert (product.metric_id, product.unit) == (None, "kg×reps")
+    assert (product.metric_id, product.metric_name, product.unit) == (
+        None,
+        "Weight × Reps",
+        "kg×reps",
+    )
     assert _points(product) == [(1, 300, True), (4, 325, True)]
     avg = store.progress_series(data.root, "Squat", metric="weight", mode="average", tz=UTC)
     assert _points(avg) == [(1, 65, True), (4, 70, True)]
