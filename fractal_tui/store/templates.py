@@ -244,14 +244,17 @@ class TemplatesMixin(StoreBase):
         goal_ids: Sequence[str] = (),
         at: datetime | None = None,
     ) -> SessionView:
-        """Start the fractal's session with the template's activities, in its order."""
+        """Start the fractal's session with the template's activities, in its order.
+
+        Without a name (None or empty) the session takes the template's name.
+        """
         with self._tx(root_id) as s:
             template = self._get(s, SessionTemplate, template_id)
             if template.root_id != root_id:
                 raise NotFound(f"no template with id {template_id!r} in this fractal")
             items = self._list(s, TemplateItem, TemplateItem.template_id == template.id)
             session = self._start_session(  # type: ignore[attr-defined]
-                s, root_id, template.name if name is None else name, goal_ids, at
+                s, root_id, name or template.name, goal_ids, at
             )
             self._update(s, session, template_id=template.id)
             for item in items:
