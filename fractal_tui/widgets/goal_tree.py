@@ -44,11 +44,11 @@ class GoalTree(Tree[GoalView]):
     GoalTree {
         & > .goal-tree--level-0 { color: $accent; text-style: bold; }
         & > .goal-tree--level-1 { color: $primary; text-style: bold; }
-        & > .goal-tree--level-2 { color: $secondary; }
-        & > .goal-tree--level-3 { color: $success; }
-        & > .goal-tree--level-4 { color: $warning; }
-        & > .goal-tree--level-5 { color: $error; }
-        & > .goal-tree--level-6 { color: $text-muted; }
+        & > .goal-tree--level-2 { color: $success; }
+        & > .goal-tree--level-3 { color: $warning; }
+        & > .goal-tree--level-4 { color: $secondary-lighten-2; }
+        & > .goal-tree--level-5 { color: $text-muted; }
+        & > .goal-tree--level-6 { color: $text-muted; text-style: italic; }
         & > .goal-tree--done { color: $success; text-style: bold; }
         & > .goal-tree--due { color: $text-muted; }
         & > .goal-tree--overdue { color: $error; text-style: bold; }
