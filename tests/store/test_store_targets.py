@@ -436,6 +436,16 @@ def test_update_target_reevaluates(w: World) -> None:
     assert db_state(w.store) == before
 
 
+def test_resolve_and_shift_targets(w: World) -> None:
+    a = w.store.add_target(w.goal.id, w.run.id, [ConditionSpec("distance", ">=", 5)])
+    b = w.store.add_target(w.goal.id, w.run.id, kind="frequency", count=2, name="Twice")
+    assert w.store.resolve_target(w.root.id, "twice").id == b.id
+    assert w.store.resolve_target(w.root.id, a.id[:6]).id == a.id
+    assert w.store.shift_target(b.id, -1) is True
+    assert [t.name for t in w.store.targets(w.goal.id)] == ["Twice", a.name]
+    assert w.store.shift_target(b.id, -1) is False
+
+
 def test_progress_of_a_threshold_shows_best_so_far(w: World) -> None:
     t = w.store.add_target(w.goal.id, w.squat.id, [ConditionSpec("weight", ">=", 100)])
     assert w.store.target_progress(t.id).summary == "best -/100 kg"

@@ -211,6 +211,16 @@ def test_start_session_from_template(store: Any, fx: dict[str, Any], clock: Any)
     ]
 
 
+def test_session_from_template_named_or_not(store: Any, fx: dict[str, Any], clock: Any) -> None:
+    t = store.add_template(fx["root"].id, "Daily", sections=plan(fx))
+    first = store.start_session_from_template(fx["root"].id, t.id, name="")
+    assert first.name == "Daily"  # `start-session --template` passes an empty name
+    clock.advance(minutes=5)
+    store.end_session(first.id)
+    second = store.start_session_from_template(fx["root"].id, t.id, name="Evening")
+    assert second.name == "Evening" and second.instance_count == 3
+
+
 def test_start_from_template_is_one_transaction(store: Any, fx: dict[str, Any]) -> None:
     t = store.add_template(fx["root"].id, "Daily", sections=plan(fx))
     store.start_session(fx["root"].id)
