@@ -16,7 +16,14 @@ from typing import Any
 
 from fractal_tui.errors import Conflict, Invalid
 from fractal_tui.models import new_id
-from fractal_tui.views import ConditionSpec, GoalView, MetricSpec, SplitSpec
+from fractal_tui.views import (
+    ConditionSpec,
+    GoalView,
+    MetricSpec,
+    SplitSpec,
+    TemplateItemSpec,
+    TemplateSection,
+)
 
 DEMO_NAME = "Become a concert pianist"
 SESSIONS_PER_SCALE = 18
@@ -227,6 +234,7 @@ class _Builder:
         self.root = root
         self._goals()
         self._activities()
+        self._template()
         self._targets()
         self._history()
         self._notes()
@@ -271,6 +279,22 @@ class _Builder:
                 metrics=spec.metrics,
                 splits=tuple(SplitSpec(s) for s in spec.splits),
             )
+
+    def _template(self) -> None:
+        a = self.activities
+        self.store.add_template(
+            self.root.id,
+            "Daily practice",
+            description="An hour: warm-up, repertoire, sight-reading.",
+            sections=(
+                TemplateSection(
+                    "Warm-up",
+                    (TemplateItemSpec(a["hanon"].id, 10), TemplateItemSpec(a["scales"].id, 10)),
+                ),
+                TemplateSection("Repertoire", (TemplateItemSpec(a["ballade"].id, 25),)),
+                TemplateSection("Sight-reading", (TemplateItemSpec(a["sight"].id, 10),)),
+            ),
+        )
 
     def _targets(self) -> None:
         """Set before the history is played, so practice meets them along the way."""

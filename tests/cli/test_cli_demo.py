@@ -243,6 +243,9 @@ def test_targets_notes_and_events(store: Any, demo: Any) -> None:
     scales_goal = goals["Scales: every key at 120 BPM, both hands"]
     assert [t.met_at for t in store.targets(scales_goal.id)] == [None]  # still to reach
     assert store.notes(demo.id)
+    [template] = store.templates(demo.id)
+    assert template.name == "Daily practice"
+    assert [i.planned_minutes for i in template.items] == [10, 10, 25, 10]
     kinds = {e.kind for e in store.history(demo.id, limit=1000)}
     assert {"session_completed", "target_met", "goal_completed", "imported"} <= kinds
 
