@@ -42,7 +42,13 @@ class NavBar(Static):
         width: 100%;
         background: $panel;
         color: $text-muted;
-        padding: 0 1;
+        padding: 0 0;
+        link-style: none;
+        link-color: $text-muted;
+        link-background: $panel;
+        link-style-hover: bold;
+        link-color-hover: $text;
+        link-background-hover: $panel-lighten-1;
     }
     """
 
@@ -55,9 +61,11 @@ class NavBar(Static):
         current = getattr(self.app, "current_mode", None)
         parts = []
         for name, entry in available_screens().items():
-            label = f"[b]{entry.key}[/b] {entry.title}"
-            label = f"[reverse] {label} [/]" if name == current else f" {label} "
-            parts.append(f"[@click=app.switch_screen('{name}')]{label}[/]")
+            if name == current:
+                parts.append(f" [b $text on $accent-muted] {entry.key} {entry.title} [/]")
+            else:
+                label = f" [b $accent]{entry.key}[/] {entry.title}"
+                parts.append(f"[@click=app.switch_screen('{name}')]{label}[/]")
         self.update("".join(parts))
 
 
