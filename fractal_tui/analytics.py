@@ -23,6 +23,7 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from functools import lru_cache
 
 from fractal_tui.errors import Invalid
 from fractal_tui.views import MetricDelta
@@ -41,27 +42,45 @@ def local_date(when: datetime, tz: tzinfo | None = None) -> date:
 
 def day_start(day: date, tz: tzinfo | None = None) -> datetime:
     """UTC instant of the local midnight that starts ``day`` (23 or 25 h days across DST)."""
+    if tz is None:
+        return _system_day_start(day)
+    return _day_start(day, tz)
+
+
+@lru_cache(maxsize=4096)
+def _day_start(day: date, tz: tzinfo) -> datetime:
+    return datetime.combine(day, time()).replace(tzinfo=tz).astimezone(UTC)
+
+
+def _system_day_start(day: date) -> datetime:
+    # Not cached: the system's zone may change while the program runs (TZ in tests).
     naive = datetime.combine(day, time())
-    local = naive.replace(tzinfo=tz) if tz is not None else naive.astimezone()
-    return local.astimezone(UTC)
+    return naive.astimezone().astimezone(UTC)
 
 
 def split_by_day(
-    start: datetime, end: datetime, tz: tzinfo | None = None
+    start: datetime,
+    end: datetime,
+    tz: tzinfo | None = None,
+    _midnights: dict[date, datetime] | None = None,
 ) -> list[tuple[date, float]]:
     """Seconds of [start, end) falling on each local day, in day order."""
     out: list[tuple[date, float]] = []
     if end <= start:
         return out
+    midnights = {} if _midnights is None else _midnights
     current = start
     day = local_date(start, tz)
     while current < end:
-        boundary = day_start(day + timedelta(days=1), tz)
+        following = day + timedelta(days=1)
+        boundary = midnights.get(following)
+        if boundary is None:
+            boundary = midnights[following] = day_start(following, tz)
         piece_end = min(end, boundary)
         if piece_end > current:
             out.append((day, (piece_end - current).total_seconds()))
             current = piece_end
-        day += timedelta(days=1)
+        day = following
     return out
 
 
@@ -86,11 +105,12 @@ def seconds_by_day(
 ) -> dict[date, float]:
     """Practice seconds per local day of intervals (open ones up to now), clipped to [lo, hi)."""
     days: dict[date, float] = {}
+    midnights: dict[date, datetime] = {}  # one zone lookup per day, not per interval
     for started, ended in intervals:
         piece = clip(started, ended or now, lo, hi)
         if piece is None:
             continue
-        for day, secs in split_by_day(piece[0], piece[1], tz):
+        for day, secs in split_by_day(piece[0], piece[1], tz, midnights):
             days[day] = days.get(day, 0.0) + secs
     return days
 

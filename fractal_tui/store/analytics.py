@@ -12,12 +12,11 @@ The definitions (practice time, "in a range", practice days, roll-ups) are those
 ``fractal_tui.analytics``.
 """
 
-import dataclasses
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
@@ -81,14 +80,12 @@ class _Node:
     completed: bool
 
 
-@dataclass(frozen=True)
-class _Set:
+class _Set(NamedTuple):
     id: str
     status: str
 
 
-@dataclass(frozen=True)
-class _Value:
+class _Value(NamedTuple):
     set_id: str | None
     metric_id: str
     split_id: str | None
@@ -347,8 +344,10 @@ class AnalyticsMixin(StoreBase):
 
     def _live(self, interval: _Interval, start: datetime | None, end: datetime) -> bool:
         """A running timer, shown as running when the range reaches the present."""
+        if interval.ended_at is not None:
+            return False
         now = self.now()
-        return interval.ended_at is None and (start is None or start <= now) and now <= end
+        return (start is None or start <= now) and now <= end
 
     def _session_seconds(
         self, intervals: Sequence[_Interval], start: datetime | None, end: datetime
@@ -613,10 +612,15 @@ class AnalyticsMixin(StoreBase):
     # --- progress -------------------------------------------------------------------------
 
     def _choices(self, s: Session, root_id: str) -> list[ActivityChoice]:
-        with_values = (
-            select(ActivityInstance.activity_id)
-            .join(MetricValue, MetricValue.instance_id == ActivityInstance.id)
-            .where(ActivityInstance.root_id == root_id)
+        # An activity is offered when one of its metrics has a value (an index seek each).
+        recorded = (
+            select(MetricDefinition.activity_id)
+            .where(
+                MetricDefinition.root_id == root_id,
+                select(MetricValue.id)
+                .where(MetricValue.root_id == root_id, MetricValue.metric_id == MetricDefinition.id)
+                .exists(),
+            )
             .distinct()
         )
         activities = list(
@@ -627,7 +631,7 @@ class AnalyticsMixin(StoreBase):
                     Activity.metrics_multiplicative,
                     Activity.has_sets,
                 )
-                .where(Activity.root_id == root_id, Activity.id.in_(with_values))
+                .where(Activity.root_id == root_id, Activity.id.in_(recorded))
                 .order_by(func.lower(Activity.name), Activity.id)
             )
         )
@@ -699,11 +703,26 @@ class AnalyticsMixin(StoreBase):
         split_id, split_name = self._pick_split(s, activity, split_ref)
         multiplicative = bool(activity.metrics_multiplicative)
 
-        rows = s.execute(
+        # Two indexed queries: the sessions that did the activity (one datetime each), then
+        # every value of its metrics, by the (root_id, metric_id) index.
+        done_in = select(ActivityInstance.session_id).where(
+            ActivityInstance.root_id == root_id, ActivityInstance.activity_id == activity.id
+        )
+        sessions: dict[str, tuple[str, datetime, list[_Set], list[_Value]]] = {
+            sid: (sname or "", started, [], [])
+            for sid, sname, started in s.execute(
+                select(PracticeSession.id, PracticeSession.name, PracticeSession.started_at)
+                .where(
+                    PracticeSession.root_id == root_id,
+                    PracticeSession.started_at < end,
+                    PracticeSession.id.in_(done_in),
+                )
+                .order_by(PracticeSession.started_at, PracticeSession.id)
+            )
+        }
+        values_stmt = (
             select(
-                PracticeSession.id,
-                PracticeSession.name,
-                PracticeSession.started_at,
+                ActivityInstance.session_id,
                 MetricValue.set_id,
                 ActivitySet.status,
                 MetricValue.metric_id,
@@ -711,71 +730,58 @@ class AnalyticsMixin(StoreBase):
                 MetricValue.value,
             )
             .join(ActivityInstance, ActivityInstance.id == MetricValue.instance_id)
-            .join(PracticeSession, PracticeSession.id == ActivityInstance.session_id)
             .outerjoin(ActivitySet, ActivitySet.id == MetricValue.set_id)
             .where(
-                ActivityInstance.root_id == root_id,
+                MetricValue.root_id == root_id,
+                MetricValue.metric_id.in_([m.id for m in metrics]),
                 ActivityInstance.activity_id == activity.id,
-                PracticeSession.started_at < end,
             )
             .order_by(
-                PracticeSession.started_at,
-                PracticeSession.id,
-                ActivityInstance.sort_order,
-                ActivityInstance.created_at,
-                ActivitySet.sort_order,
+                ActivityInstance.sort_order, ActivityInstance.created_at, ActivitySet.sort_order
             )
         )
-        sessions: dict[str, tuple[str, datetime, list[_Set], list[_Value]]] = {}
+        if split_id is not None:
+            values_stmt = values_stmt.where(MetricValue.split_id == split_id)
         seen_sets: set[str] = set()
-        for sid, sname, started, set_id, status, metric_id, value_split, value in rows:
-            entry = sessions.setdefault(sid, (sname or "", started, [], []))
-            if split_id is not None and value_split != split_id:
-                continue
+        for sid, set_id, status, metric_id, value_split, value in s.execute(values_stmt):
+            entry = sessions.get(sid)
+            if entry is None:
+                continue  # a session after the range
             if set_id is not None and set_id not in seen_sets:
                 seen_sets.add(set_id)
                 entry[2].append(_Set(set_id, status or "planned"))
             entry[3].append(_Value(set_id, metric_id, value_split, float(value)))
 
-        history: list[ProgressPoint] = []
+        has_sets = bool(activity.has_sets)
+        history: list[tuple[str, str, datetime, float, int]] = []
         for sid, (sname, started, sets, values) in sessions.items():
             point = self._session_point(
-                metrics,
-                chosen,
-                product,
-                multiplicative,
-                bool(activity.has_sets),
-                mode,
-                sets,
-                values,
+                metrics, chosen, product, multiplicative, has_sets, mode, sets, values
             )
-            if point is None:
-                continue
-            value, count = point
-            history.append(
-                ProgressPoint(
-                    session_id=sid,
-                    session_name=sname,
-                    started_at=started,
-                    day=rules.local_date(started, tz),
-                    value=value,
-                    sets=count,
-                )
-            )
+            if point is not None:
+                history.append((sid, sname, started, point[0], point[1]))
         higher = True if product else chosen.higher_is_better  # type: ignore[union-attr]
-        flags = rules.personal_bests([p.value for p in history], higher)
-        history = [
-            dataclasses.replace(p, personal_best=flag)
-            for p, flag in zip(history, flags, strict=True)
-        ]
-        points = tuple(p for p in history if start is None or p.started_at >= start)
-        values_all = [p.value for p in history]
+        flags = rules.personal_bests([h[3] for h in history], higher)
+        points = tuple(
+            ProgressPoint(
+                session_id=sid,
+                session_name=sname,
+                started_at=started,
+                day=rules.local_date(started, tz),
+                value=value,
+                sets=count,
+                personal_best=flag,
+            )
+            for (sid, sname, started, value, count), flag in zip(history, flags, strict=True)
+            if start is None or started >= start
+        )
+        values_all = [h[3] for h in history]
         best = (max(values_all) if higher else min(values_all)) if values_all else None
         change = None
         if len(history) >= 2 and points:
             change = _compare(
-                history[-1].value,
-                history[-2].value,
+                history[-1][3],
+                history[-2][3],
                 higher,
                 PRODUCT if product else chosen.id,  # type: ignore[union-attr]
                 PRODUCT if product else chosen.name,  # type: ignore[union-attr]
