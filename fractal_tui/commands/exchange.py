@@ -4,6 +4,7 @@ Heavy modules (the store, SQLAlchemy) load inside the commands.
 """
 
 import os
+import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,7 +25,7 @@ SQLITE_MAGIC = b"SQLite format 3\x00"
 def _output(path: str) -> Iterator[IO[str]]:
     """stdout for "-", else a temporary file beside FILE, renamed over it only on success."""
     if path == "-":
-        yield click.get_text_stream("stdout")
+        yield sys.stdout
         return
     target = Path(path)
     directory = target.parent if str(target.parent) else Path(".")

@@ -176,10 +176,10 @@ class ExchangeMixin(StoreBase):
                 ActivityInstance.created_at,
                 ActivityInstance.id,
                 numbered.c.number.nulls_first(),
-                MetricDefinition.sort_order,
-                MetricDefinition.id,
                 SplitDefinition.sort_order.nulls_first(),
                 SplitDefinition.id,
+                MetricDefinition.sort_order,
+                MetricDefinition.id,
             )
         )
         with self._read() as s:
