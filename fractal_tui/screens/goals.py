@@ -395,7 +395,16 @@ class GoalsScreen(FractalScreen):
     def _search_changed(self, event: Input.Changed) -> None:
         tree = self.tree
         tree.search = event.value.strip()
-        tree.set_goals(tree.goals)
+        needle = tree.search.lower()
+        first = next(
+            (
+                row.node.id
+                for row in tree_order(tree.goals)
+                if needle and needle in row.node.name.lower()
+            ),
+            None,
+        )
+        tree.set_goals(tree.goals, select=first)
 
     @on(Input.Submitted, "#goal-search")
     def _search_done(self, event: Input.Submitted) -> None:

@@ -19,16 +19,19 @@ def _number(value: float) -> str:
 
 
 def target_line(target: TargetView) -> Text:
+    """'✓ Scales: BPM >= 120 bpm  met 2026-01-07' — the target's name (or what it asks)."""
     done = target.met_at is not None
     text = Text("✓ " if done else "○ ", style="bold green" if done else "dim")
-    text.append(target.name or target.activity_name or "target")
     conditions = ", ".join(
         f"{c.metric_name or 'value'} {c.op} {_number(c.value)}{(' ' + c.unit) if c.unit else ''}"
         for c in target.conditions
     )
-    extra = [p for p in (target.activity_name if target.name else "", conditions) if p]
+    text.append(target.name or ": ".join(p for p in (target.activity_name, conditions) if p))
+    extra = []
     if target.kind and target.kind != "threshold":
         extra.append(target.kind + (f" ×{target.count}" if target.count else ""))
+    if done:
+        extra.append(f"met {local_time(target.met_at, '%Y-%m-%d')}")
     if extra:
         text.append("  " + " · ".join(extra), style="dim")
     return text

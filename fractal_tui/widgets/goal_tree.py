@@ -8,7 +8,7 @@ subtrees); a search text shows only the goals whose names contain it, with their
 
 from collections.abc import Sequence
 from datetime import date
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rich.style import Style
 from rich.text import Text
@@ -205,6 +205,10 @@ class GoalTree(Tree[GoalView]):
         self.move_cursor(node)
         return True
 
+    def on_resize(self) -> None:
+        # Names are cut to the width, so a new width means new labels.
+        self._invalidate()
+
     def action_expand_node(self) -> None:
         node = self.cursor_node
         if node is not None and node.allow_expand:
@@ -221,6 +225,22 @@ class GoalTree(Tree[GoalView]):
 
     # --- drawing ---------------------------------------------------------------------------
 
+    def _fit(self, node: TreeNode[GoalView], name: str, before: int, suffix: list[Any]) -> str:
+        """The name, cut with an ellipsis so the countdown stays in view."""
+        depth = 0
+        parent = node.parent
+        while parent is not None:
+            depth += 1
+            parent = parent.parent
+        width = self.scrollable_content_region.width
+        if width <= 0:
+            return name
+        after = sum(len(str(p)) if isinstance(p, str) else p.cell_len for p in suffix)
+        room = width - depth * self.guide_depth - before - after
+        if len(name) <= room or room < 8:
+            return name
+        return name[: room - 1].rstrip() + "…"
+
     def _style(self, name: str) -> Style:
         return self.get_component_rich_style(name, partial=True)
 
@@ -233,21 +253,20 @@ class GoalTree(Tree[GoalView]):
         else:
             prefix = ("", base_style)
         tag = Text(level_tag(goal.level), style=self._style(f"goal-tree--level-{goal.level}"))
-        name = Text(goal.name)
-        if self.search:
-            start = goal.name.lower().find(self.search.lower())
-            if start >= 0:
-                name.stylize(self._style("goal-tree--match"), start, start + len(self.search))
-        parts: list[Text | tuple[str, Style] | str] = [prefix, tag, " ", name]
+        suffix: list[Text | str] = []
         if goal.done:
-            parts += [" ", Text(DONE_MARK, style=self._style("goal-tree--done"))]
+            suffix = [" ", Text(DONE_MARK, style=self._style("goal-tree--done"))]
         elif goal.deadline is not None and self.today is not None:
             left = countdown(goal.deadline, self.today)
             late = goal.deadline < self.today
-            parts += [
-                "  ",
-                Text(left, style=self._style("goal-tree--overdue" if late else "goal-tree--due")),
-            ]
+            due_style = self._style("goal-tree--overdue" if late else "goal-tree--due")
+            suffix = ["  ", Text(left, style=due_style)]
+        name = Text(self._fit(node, goal.name, len(prefix[0]) + len(tag) + 1, suffix))
+        if self.search:
+            start = goal.name.lower().find(self.search.lower())
+            if 0 <= start < len(name):
+                name.stylize(self._style("goal-tree--match"), start, start + len(self.search))
+        parts: list[Text | tuple[str, Style] | str] = [prefix, tag, " ", name, *suffix]
         text = Text.assemble(*parts)
         if goal.done:
             text.stylize(Style(dim=True), len(prefix[0]) + len(tag) + 1)
