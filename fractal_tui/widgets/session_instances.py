@@ -1,0 +1,73 @@
+"""The activities of a session in order, each with its timer state (a mark) and elapsed time."""
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from rich.text import Text
+from textual.widgets import DataTable
+
+from fractal_tui import timing
+from fractal_tui.screens.base import fill_table, selected_key
+from fractal_tui.views import InstanceView, SessionView
+from fractal_tui.widgets.timer import STATE_MARKS, instance_state
+
+
+class InstanceTable(DataTable):
+    """One row per activity instance; ``tick(now)`` redraws the times from the ledger."""
+
+    DEFAULT_CSS = """
+    InstanceTable {
+        height: 1fr;
+    }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id, cursor_type="row", zebra_stripes=True)
+        self.instances: tuple[InstanceView, ...] = ()
+        self.session: SessionView | None = None
+
+    def on_mount(self) -> None:
+        self.add_column("#", key="n", width=2)
+        self.add_column("", key="state", width=1)
+        self.add_column("Activity", key="name")
+        self.add_column("Time", key="time", width=7)
+
+    @property
+    def cursor_instance(self) -> InstanceView | None:
+        key = selected_key(self)
+        return next((i for i in self.instances if i.id == key), None)
+
+    def set_instances(
+        self,
+        session: SessionView,
+        instances: Sequence[InstanceView],
+        now: datetime,
+        *,
+        select: str | None = None,
+    ) -> None:
+        self.session = session
+        self.instances = tuple(instances)
+        rows = []
+        for n, inst in enumerate(self.instances, start=1):
+            name = Text(inst.activity_name)
+            if inst.section:
+                name.append(f"  {inst.section}", style="dim")
+            rows.append((inst.id, (str(n), self._state(inst), name, self._time(inst, now))))
+        fill_table(self, rows)
+        if select is not None and select in {i.id for i in self.instances}:
+            self.move_cursor(row=self.get_row_index(select), animate=False)
+
+    def _state(self, inst: InstanceView) -> Text:
+        """The state's mark (▶ running, ⏸ paused, ■ stopped, ✓ done, · planned)."""
+        mark, style = STATE_MARKS[instance_state(inst, self.session)]
+        return Text(mark, style=style)
+
+    def _time(self, inst: InstanceView, now: datetime) -> Text:
+        seconds = timing.elapsed(inst.intervals, now)
+        return Text(timing.clock_text(seconds), style="bold" if inst.running else "")
+
+    def tick(self, now: datetime) -> None:
+        """Redraw the running timers' elapsed time (no database read)."""
+        for inst in self.instances:
+            if inst.running:
+                self.update_cell(inst.id, "time", self._time(inst, now))

@@ -1,0 +1,136 @@
+"""The session clock: elapsed minus paused, large, recomputed from the ledger and a clock.
+
+Nothing here counts ticks. ``show(session, instances, now)`` draws the figures for ``now``;
+the screen calls it once a second with ``app.clock()``, so a timer started elsewhere (or
+left running across a restart) shows the right time.
+"""
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Digits, Static
+
+from fractal_tui import timing
+from fractal_tui.views import InstanceView, SessionView
+from fractal_tui.widgets import local_time
+
+RUNNING, PAUSED, DONE, STOPPED, PLANNED = "running", "paused", "done", "stopped", "planned"
+
+STATE_MARKS = {
+    RUNNING: ("▶", "bold green"),
+    PAUSED: ("⏸", "bold yellow"),
+    DONE: ("✓", "green"),
+    STOPPED: ("■", "dim"),
+    PLANNED: ("·", "dim"),
+}
+
+
+def session_seconds(session: SessionView, now: datetime) -> float:
+    """A session's clock: its stored duration once ended, else elapsed minus paused."""
+    if session.duration_seconds is not None and session.ended_at is not None:
+        return session.duration_seconds
+    return timing.session_elapsed(
+        session.started_at,
+        now,
+        ended_at=session.ended_at,
+        paused_at=session.paused_at,
+        paused_seconds=session.paused_seconds,
+    )
+
+
+def instance_state(instance: InstanceView, session: SessionView | None = None) -> str:
+    if instance.completed_at is not None:
+        return DONE
+    if instance.running:
+        return RUNNING
+    if session is not None and session.paused and session.paused_instance_id == instance.id:
+        return PAUSED
+    return STOPPED if instance.started else PLANNED
+
+
+def state_text(state: str, label: str | None = None) -> Text:
+    mark, style = STATE_MARKS[state]
+    return Text(f"{mark} {label or state}", style=style)
+
+
+class SessionClock(Horizontal):
+    """Big digits for the session's time, and a few lines about it beside them."""
+
+    DEFAULT_CSS = """
+    SessionClock {
+        height: auto;
+        padding: 0 1;
+        border-bottom: hkey $foreground 20%;
+    }
+    SessionClock > Digits {
+        width: auto;
+        min-width: 10;
+        margin-right: 2;
+    }
+    SessionClock.-paused > Digits {
+        color: $warning;
+    }
+    SessionClock.-running > Digits {
+        color: $success;
+    }
+    SessionClock.-ended > Digits {
+        color: $text-muted;
+    }
+    SessionClock > #clock-info {
+        width: 1fr;
+        height: auto;
+    }
+    SessionClock #clock-title {
+        text-style: bold;
+    }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield Digits("0:00", id="clock-digits")
+        with Vertical(id="clock-info"):
+            yield Static("", id="clock-title", markup=False)
+            yield Static("", id="clock-state")
+            yield Static("", id="clock-goals", markup=False)
+
+    def show(
+        self,
+        session: SessionView | None,
+        instances: Sequence[InstanceView],
+        now: datetime,
+        goal_names: Sequence[str] = (),
+    ) -> None:
+        digits = self.query_one(Digits)
+        if session is None:
+            digits.update("0:00")
+            self.query_one("#clock-title", Static).update("")
+            return
+        digits.update(timing.clock_text(session_seconds(session, now)))
+        self.set_class(session.ended_at is not None, "-ended")
+        self.set_class(session.paused, "-paused")
+        running = next((i for i in instances if i.running), None)
+        self.set_class(running is not None and not session.paused, "-running")
+        title = session.name or f"Session of {local_time(session.started_at, '%a %d %b')}"
+        self.query_one("#clock-title", Static).update(
+            f"{title} · started {local_time(session.started_at, '%a %d %b %H:%M')}"
+        )
+        state = Text()
+        if session.ended_at is not None:
+            state.append_text(state_text(DONE, f"ended {local_time(session.ended_at, '%H:%M')}"))
+        elif session.paused:
+            state.append_text(state_text(PAUSED, "paused — p resumes"))
+        elif running is not None:
+            spent = timing.clock_text(timing.elapsed(running.intervals, now))
+            state.append_text(state_text(RUNNING, f"{running.activity_name} {spent}"))
+        else:
+            state.append_text(state_text(STOPPED, "no timer running — t starts one"))
+        if session.paused_seconds or session.paused:
+            paused = timing.paused_total(
+                session.paused_seconds, session.paused_at, session.ended_at or now
+            )
+            state.append(f"   paused {timing.clock_text(paused)}", style="dim")
+        self.query_one("#clock-state", Static).update(state)
+        goals = ", ".join(goal_names)
+        self.query_one("#clock-goals", Static).update(f"Goals: {goals}" if goals else "")
