@@ -91,11 +91,10 @@ def start_session(
     goal_ids = [store.resolve_goal(root.id, g).id for g in goals]
     at = parse_when(app, at_text)
     if template:
-        starter = getattr(store, "start_session_from_template", None)
-        if starter is None:
-            raise Invalid("starting from a template is not available in this version")
         chosen = store.resolve_template(root.id, template)
-        started = starter(root.id, chosen.id, name=name, goal_ids=goal_ids, at=at)
+        started = store.start_session_from_template(
+            root.id, chosen.id, name=name, goal_ids=goal_ids, at=at
+        )
     else:
         started = store.start_session(root.id, name=name, goal_ids=goal_ids, at=at)
     goals_text = f"; working on {', '.join(started.goal_names)}" if started.goal_names else ""

@@ -16,7 +16,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Static
 
 from fractal_tui import progress, timing
-from fractal_tui.errors import FractalError, Invalid
+from fractal_tui.errors import FractalError, Invalid, NotFound
 from fractal_tui.screens.base import FractalScreen
 from fractal_tui.views import ActivityView, InstanceView, SessionDetail
 from fractal_tui.widgets import local_time
@@ -151,10 +151,18 @@ class SessionScreen(FractalScreen):
 
     # --- loading -----------------------------------------------------------------------------
 
-    def load(self) -> SessionDetail:
-        return self.app.store.session_detail(self.session_id)  # type: ignore[attr-defined,no-any-return]
+    def load(self) -> SessionDetail | None:
+        try:
+            return self.app.store.session_detail(self.session_id)  # type: ignore[attr-defined,no-any-return]
+        except NotFound:
+            return None  # deleted (here or elsewhere)
 
-    def show(self, data: SessionDetail) -> None:
+    def show(self, data: SessionDetail | None) -> None:
+        if data is None:
+            self.notify("That session was deleted.", severity="warning")
+            if self.is_current and len(self.app.screen_stack) > 1:
+                self.app.pop_screen()
+            return
         self.detail = data
         now = self.now()
         select = self._select_instance

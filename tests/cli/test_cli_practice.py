@@ -110,9 +110,20 @@ def test_start_session_json_and_at(run: Any, store: Any, piano: dict, clock: Any
     assert {"id", "created_at", "updated_at", "goal_names"} <= set(data)
 
 
+def test_start_session_from_a_template(run: Any, store: Any, piano: dict) -> None:
+    from fractal_tui.views import TemplateItemSpec, TemplateSection
+
+    items = (TemplateItemSpec(piano["scales"].id, 10), TemplateItemSpec(piano["bach"].id, 20))
+    store.add_template(piano["root"].id, "Daily", sections=(TemplateSection("Warm-up", items),))
+    assert ok(run("start-session", "--template", "daily")).stdout.startswith("Started 'Daily'")
+    detail = store.session_detail(store.active_session(piano["root"].id).id)
+    assert [i.activity_name for i in detail.instances] == ["Scales", "Bach"]
+
+
 @pytest.mark.parametrize(
     ("args", "says"),
     [
+        (["start-session", "X", "--template", "Nope"], "no template matches 'Nope'"),
         (["start-session", "X", "--goal", "Nope"], "no goal matches 'Nope'"),
         (["start-session", "X", "--at", "yesterday-ish"], "cannot read"),
         (["start-session", "X", "--at", "2999-01-01"], "future"),

@@ -477,3 +477,21 @@ def test_session_snapshot_80x24(
     assert snap_compare(
         make_app(fractal_id=data["gym"].id), terminal_size=(80, 24), run_before=ready
     )
+
+
+async def test_a_session_deleted_elsewhere_closes_its_screen(
+    store: Any, clock: Any, make_app: Any
+) -> None:
+    data = build_gym(store, clock)
+    root = data["gym"].id
+    session = store.start_session(root, name="Gone soon")
+    app = make_app(fractal_id=root)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_sessions(pilot)
+        await pilot.press("s")
+        await settle(pilot)
+        assert isinstance(app.screen, SessionScreen)
+        store.delete("session", session.id, root)  # `fractal delete session …` elsewhere
+        app.screen.reload()
+        await settle(pilot)
+        assert isinstance(app.screen, SessionsScreen)
