@@ -149,6 +149,17 @@ def test_fractals_lists_counts_and_completion(run: Any, store: Any, clock: Any, 
         assert {"id", "name", "root_id", "created_at", "updated_at", "last_activity"} <= set(f)
 
 
+def test_fractals_shows_the_active_session(run: Any, store: Any, clock: Any, piano: Any) -> None:
+    session = store.start_session(piano["root"].id, name="Morning practice")
+    clock.advance(minutes=5)
+    line = ok(run("fractals")).stdout.strip()
+    assert "session: Morning practice" in line
+    assert f"last activity {clock.now.astimezone().strftime('%Y-%m-%d')}" in line
+    [data] = json.loads(ok(run("fractals", "--json")).stdout)
+    assert data["active_session_id"] == session.id
+    assert data["active_session_name"] == "Morning practice"
+
+
 def test_fractals_marks_the_fractal_chosen_with_the_global_option(
     run: Any, store: Any, piano: Any
 ) -> None:

@@ -211,6 +211,51 @@ def test_delete_without_a_terminal_never_prompts(run: Any, store: Any, piano: An
     assert "Bach" not in names(store, piano["root"].id)
 
 
+def test_delete_a_session_says_what_went_with_it(
+    run: Any, store: Any, clock: Any, piano: Any
+) -> None:
+    from fractal_tui.views import MetricSpec
+
+    root_id = piano["root"].id
+    hanon = store.add_activity(root_id, "Hanon", has_sets=True, metrics=(MetricSpec("BPM", "bpm"),))
+    session = store.start_session(root_id, name="Morning", goal_ids=[piano["bach"].id])
+    clock.advance(minutes=1)
+    store.start_activity(root_id, hanon.id)
+    clock.advance(minutes=5)
+    store.log(root_id, "Hanon", {"BPM": 100}, new_set=True)
+    store.end_session(session.id)
+    line = ok(run("delete", "session", "Morning")).stdout
+    assert line.startswith(
+        "Deleted session 'Morning' with 1 activity instance, 1 set, 1 value, "
+        "1 timer interval and 1 session goal link (restore with: fractal restore "
+    )
+    assert store.sessions(root_id).items == ()
+    assert [a.name for a in store.activities(root_id)] == ["Hanon"]  # the definition stays
+    ok(run("restore", session.id))
+    assert store.session_detail(session.id).instances[0].values[0].value == 100
+
+
+def test_delete_an_activity_and_a_group(run: Any, store: Any, piano: Any) -> None:
+    from fractal_tui.views import MetricSpec, SplitSpec
+
+    root_id = piano["root"].id
+    group = store.add_group(root_id, "Technique")
+    store.add_activity(
+        root_id,
+        "Scales",
+        group_id=group.id,
+        metrics=(MetricSpec("BPM", "bpm"),),
+        splits=(SplitSpec("Left"), SplitSpec("Right")),
+    )
+    line = ok(run("delete", "group", "technique")).stdout
+    assert line.startswith("Deleted group 'Technique' (restore with:")
+    [scales] = store.activities(root_id)
+    assert scales.group_id is None  # ungrouped, not deleted
+    line = ok(run("delete", "activity", "Scales")).stdout
+    assert line.startswith("Deleted activity 'Scales' with 1 metric and 2 splits (restore")
+    assert store.activities(root_id) == []
+
+
 # --- trash ---------------------------------------------------------------------------------
 
 
