@@ -10,6 +10,7 @@ from fractal_tui.errors import Conflict, FractalError, Invalid, NotFound
 from fractal_tui.store.activities import ActivitiesMixin
 from fractal_tui.store.analytics import AnalyticsMixin
 from fractal_tui.store.base import StoreBase, describe_counts
+from fractal_tui.store.bulk import BulkMixin
 from fractal_tui.store.exchange import ExchangeMixin
 from fractal_tui.store.goals import GoalsMixin
 from fractal_tui.store.notes import NotesMixin
@@ -23,6 +24,7 @@ from fractal_tui.store.trash import TrashMixin
 class Store(
     AnalyticsMixin,
     ExchangeMixin,
+    BulkMixin,
     TargetsMixin,
     TemplatesMixin,
     NotesMixin,
