@@ -77,13 +77,14 @@ class ActivitiesScreen(FractalScreen):
     """
 
     BINDINGS = [
-        Binding("a", "add_activity", "Add activity"),
+        # Short labels so the footer fits 80 columns; `?` lists them all.
+        Binding("a", "add_activity", "Add"),
         Binding("g", "add_group", "Add group"),
         Binding("e", "edit", "Edit"),
         Binding("d,delete", "delete", "Delete"),
-        Binding("K,shift+up", "move_up", "Move up", key_display="K"),
-        Binding("J,shift+down", "move_down", "Move down", key_display="J"),
-        Binding("m", "move_to_group", "Move to group"),
+        Binding("K,shift+up", "move_up", "Up", key_display="K"),
+        Binding("J,shift+down", "move_down", "Down", key_display="J"),
+        Binding("m", "move_to_group", "Move"),
         Binding("slash", "search", "Search", key_display="/"),
         Binding("escape", "clear_search", "Clear search", show=False),
     ]

@@ -495,6 +495,13 @@ async def test_an_empty_library_says_what_to_do(store: Any, clock: Any, make_app
 # --- snapshots -------------------------------------------------------------------------------
 
 
+async def steady_cursor(pilot: Any) -> None:
+    """A blinking cursor would make a snapshot depend on timing: keep it shown."""
+    for widget in pilot.app.screen.query(Input):
+        widget.cursor_blink = False
+    await pilot.pause()
+
+
 def test_library_snapshot_120x40(
     snap_compare: Any, store: Any, clock: Any, make_app: Any, all_screens: None
 ) -> None:
@@ -535,6 +542,7 @@ def test_activity_form_snapshot_80x24(
         await cursor_to(pilot, "Back squat")
         await pilot.press("e")
         await settle(pilot)
+        await steady_cursor(pilot)
 
     assert snap_compare(
         make_app(fractal_id=data["gym"].id), terminal_size=(80, 24), run_before=ready
@@ -555,6 +563,7 @@ def test_activity_form_errors_snapshot_120x40(
         await type_into(pilot, "#split-0", "Left")
         await pilot.press("ctrl+s")
         await settle(pilot)
+        await steady_cursor(pilot)
 
     assert snap_compare(
         make_app(fractal_id=data["gym"].id), terminal_size=(120, 40), run_before=ready
