@@ -208,11 +208,9 @@ class FractalApp(App[None]):
         """After a delete: remember its batch and say how to bring it back."""
         self._undo = summary
         what = f"{summary.kind} {summary.name!r}" if summary.name else summary.kind
-        self.notify(
-            f"Deleted {what} with {summary.describe()} — press ctrl+z to undo",
-            title="Deleted",
-            timeout=10,
-        )
+        if summary.total > 1:
+            what += f" ({summary.describe()})"
+        self.notify(f"Deleted {what} — press ctrl+z to undo", timeout=10)
 
     def action_undo(self) -> None:
         summary = self._undo
@@ -232,7 +230,7 @@ class FractalApp(App[None]):
         from fractal_tui.store import describe_counts
 
         def done() -> None:
-            self.notify(f"Restored {describe_counts(counts)}.", title="Undone")
+            self.notify(f"Undone: restored {describe_counts(counts)}.")
             if self.fractal_id is None and summary.kind == "goal":
                 self.open_fractal(summary.id, summary.name, goals=False)
             reload = getattr(self.screen, "reload", None)

@@ -47,10 +47,10 @@ class GoalTree(Tree[GoalView]):
         & > .goal-tree--level-2 { color: $success; }
         & > .goal-tree--level-3 { color: $warning; }
         & > .goal-tree--level-4 { color: $secondary-lighten-2; }
-        & > .goal-tree--level-5 { color: $text-muted; }
-        & > .goal-tree--level-6 { color: $text-muted; text-style: italic; }
+        & > .goal-tree--level-5 { color: $foreground-muted; }
+        & > .goal-tree--level-6 { color: $foreground-muted; text-style: italic; }
         & > .goal-tree--done { color: $success; text-style: bold; }
-        & > .goal-tree--due { color: $text-muted; }
+        & > .goal-tree--due { color: $foreground-muted; }
         & > .goal-tree--overdue { color: $error; text-style: bold; }
         & > .goal-tree--match { text-style: bold underline; }
     }
@@ -139,10 +139,15 @@ class GoalTree(Tree[GoalView]):
                 node.collapse()
             else:
                 node.expand()
+        old_line = self.cursor_line
         self.cursor_line = -1
         target = self._by_id.get(current or "") if current else None
         if target is None and current:
             target = self._nearest_shown(current)
+        if target is None and old_line > 0:
+            # The goal under the cursor is gone: keep the cursor where it was.
+            self.get_node_at_line(0)
+            target = self.get_node_at_line(min(old_line, self.last_line))
         self.select_goal(target.data.id if target and target.data else root_row.node.id)
 
     def _remember_expanded(self) -> None:

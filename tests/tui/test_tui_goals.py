@@ -173,7 +173,7 @@ async def test_a_person_builds_reorders_completes_deletes_and_undoes(
         assert names_in_order(store, piano.id) == ["Piano", "Repertoire", "Chopin nocturne"]
         assert not any("Bach" in line or "Left hand" in line for line in tree_lines(app))
         assert [n.message for n in app._notifications][-1].startswith(
-            "Deleted goal 'Bach prelude' with 2 goals"
+            "Deleted goal 'Bach prelude' (2 goals)"
         )
 
         # ctrl+z brings back exactly that batch.

@@ -59,6 +59,23 @@ async def test_first_run_welcomes_and_creates_the_first_fractal(store: Any, make
         assert app.title == "Strength"
 
 
+async def test_load_the_demo_from_the_welcome_screen(store: Any, make_app: Any) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("d")
+        await settle(pilot)
+        if find_spec("fractal_tui.demo") is None:
+            # Without the demo module the option is not offered and d does nothing.
+            assert isinstance(app.screen, WelcomeScreen)
+            assert store.list_fractals() == []
+            return
+        [demo] = store.list_fractals()
+        assert demo.goal_count > 0
+        assert isinstance(app.screen, GoalsScreen)
+        assert app.fractal_id == demo.id and app.title == demo.name
+
+
 async def test_escape_on_the_first_fractal_form_keeps_the_welcome(
     store: Any, make_app: Any
 ) -> None:
@@ -242,13 +259,13 @@ async def test_delete_asks_says_what_goes_and_ctrl_z_restores(store: Any, make_a
         await settle(pilot)
         assert [g.name for g in store.goals(piano.id)] == ["Piano"]
         toast = list(app._notifications)[-1]
-        assert "Deleted goal 'Repertoire' with 2 goals" in toast.message
+        assert toast.message == "Deleted goal 'Repertoire' (2 goals) — press ctrl+z to undo"
         assert "ctrl+z to undo" in toast.message
 
         await pilot.press("ctrl+z")
         await settle(pilot)
         assert [g.name for g in store.goals(piano.id)] == ["Piano", "Repertoire", "Bach"]
-        assert "Restored 2 goals" in list(app._notifications)[-1].message
+        assert "restored 2 goals" in list(app._notifications)[-1].message
         await pilot.press("ctrl+z")  # only once
         await settle(pilot)
         assert list(app._notifications)[-1].message == "Nothing to undo."
