@@ -239,6 +239,8 @@ class SessionScreen(FractalScreen):
             parts.append(f"best {described}")
         if activity.has_sets and not inst.sets:
             parts.append("press s to add a set")
+        elif not inst.values:
+            parts.append("type a number on a cell to record it (tab reaches the table)")
         return " · ".join(parts)
 
     def _show_title(self, now: datetime) -> None:

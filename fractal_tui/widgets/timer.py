@@ -112,7 +112,7 @@ class SessionClock(Horizontal):
         self.set_class(session.paused, "-paused")
         running = next((i for i in instances if i.running), None)
         self.set_class(running is not None and not session.paused, "-running")
-        title = session.name or f"Session of {local_time(session.started_at, '%a %d %b')}"
+        title = session.name or "Session"
         self.query_one("#clock-title", Static).update(
             f"{title} · started {local_time(session.started_at, '%a %d %b %H:%M')}"
         )
