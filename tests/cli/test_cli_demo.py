@@ -240,8 +240,13 @@ def test_targets_notes_and_events(store: Any, demo: Any) -> None:
     hanon_goal = goals["Hanon 1-10 at 100 BPM, three repetitions"]
     [target] = store.targets(hanon_goal.id)
     assert target.met_at is not None and hanon_goal.completed_by == "targets"
-    scales_goal = goals["Scales: every key at 120 BPM, both hands"]
+    scales_goal = goals["Scales: every key at 132 BPM, both hands"]
     assert [t.met_at for t in store.targets(scales_goal.id)] == [None]  # still to reach
+    sight_goal = goals["Sight-read every other day"]
+    [sight] = store.targets(sight_goal.id)
+    newest = store.sessions(demo.id, limit=2).items
+    assert sight.met_session_id == newest[1].id  # met live, in the second newest session
+    assert sight_goal.completed_by == "targets"
     assert store.notes(demo.id)
     [template] = store.templates(demo.id)
     assert template.name == "Daily practice"
