@@ -1,0 +1,385 @@
+"""Issue 9.1: random sequences of store operations keep every built-in rule.
+
+A hypothesis state machine drives goals (add, move, reorder, complete, delete, restore),
+activities, sessions and timers (start, switch, pause, resume, stop, end, reopen, delete,
+restore), values (including NaN and infinity), purges and a fake clock. After every step the
+independent checks of rel_helpers, ``Store.check_invariants()`` and the SQLite integrity
+check (what `fractal db check` runs) must all come back empty, and a step that raised a
+domain error must have written nothing at all.
+"""
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, Phase, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    rule,
+    run_state_machine_as_test,
+)
+from rel_helpers import (
+    all_problems,
+    invariant_problems,
+    model_tables,
+    snapshot,
+    visible_goal_tree_ok,
+    wipe,
+)
+from sqlalchemy import text
+
+from fractal_tui.clock import FakeClock
+from fractal_tui.db import integrity_check
+from fractal_tui.errors import Conflict, Invalid, NotFound
+from fractal_tui.store import Store
+from fractal_tui.views import MetricSpec
+
+DOMAIN_ERRORS = (NotFound, Invalid, Conflict)
+
+# Mostly sane names, sometimes empty, long or with control characters (the store refuses).
+names = st.one_of(
+    st.sampled_from(["Piano", "Bach", "Scales", "Gym", "Squat", "a", "Étude №1", "日本"]),
+    st.text(min_size=0, max_size=12),
+    st.just("x" * 600),
+)
+values = st.one_of(
+    st.integers(-5, 300).map(float),
+    st.integers(-5, 300).map(float),
+    st.floats(allow_nan=True, allow_infinity=True),
+)
+METRICS = (MetricSpec("reps", "n"), MetricSpec("weight", "kg"))
+
+# The practice loop is where the timer rules live: most steps go there.
+PRACTICE_OPS = (
+    ["start_session"] * 3
+    + ["start"] * 3
+    + ["switch"] * 2
+    + ["pause", "resume", "stop", "stop_named", "end", "end_earlier", "reopen"]
+    + ["log"] * 3
+    + ["delete_session", "delete_instance"]
+)
+AREAS = ["practice"] * 6 + ["goal"] * 2 + ["activity", "restore", "clock"]
+GOAL_OPS = ["fractal", "add", "add", "move", "shift", "place", "complete", "delete"]
+
+SETTINGS = settings(
+    # Every step costs database round trips: shrinking a failure could take many minutes,
+    # so a failure is reported with its whole (unshrunk) list of steps and the problems.
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],
+    max_examples=30,
+    stateful_step_count=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+
+
+def fractal_deleted_apart_from(engine: Any, batch: str) -> bool:
+    """Whether a delete batch belongs to a fractal that was deleted in another batch."""
+    with engine.connect() as conn:
+        for table in model_tables():
+            if table == "events":
+                continue
+            row = conn.execute(
+                text(
+                    f"SELECT g.deleted_at, g.delete_batch FROM {table} t "
+                    "JOIN goals g ON g.id = t.root_id WHERE t.delete_batch = :b LIMIT 1"
+                ),
+                {"b": batch},
+            ).first()
+            if row is not None:
+                return row[0] is not None and row[1] != batch
+    return False
+
+
+def make_machine(engine: Any) -> type[RuleBasedStateMachine]:
+    class StoreMachine(RuleBasedStateMachine):
+        def __init__(self) -> None:
+            super().__init__()
+            wipe(engine)
+            self.clock = FakeClock()
+            self.store = Store(engine, clock=self.clock)
+            self.fractals: list[str] = []
+            self.goals: list[str] = []  # every goal ever made (some deleted later)
+            self.activities: list[tuple[str, str, int]] = []  # (root, id, metric count)
+            self.sessions: list[tuple[str, str]] = []  # (root_id, session_id)
+            self.instances: list[str] = []
+            self.batches: list[str] = []
+            self.done: dict[str, int] = {}  # successful steps by operation
+            self.errors = 0
+            self.checked: dict[str, list[str]] | None = None
+
+        # --- the one rule every step follows ----------------------------------------
+
+        def attempt(self, op: Any, *args: Any, **kwargs: Any) -> Any:
+            """Run a store call; a domain error is fine but must leave no trace."""
+            before = snapshot(engine)
+            try:
+                result = op(*args, **kwargs)
+            except DOMAIN_ERRORS as exc:
+                assert exc.message.strip(), "a domain error without a message"
+                after = snapshot(engine)
+                changed = [t for t in before if before[t] != after[t]]
+                assert not changed, f"{op.__name__} raised {exc!r} but changed {changed}"
+                self.errors += 1
+                return None
+            self.done[op.__name__] = self.done.get(op.__name__, 0) + 1
+            return result
+
+        # --- a starting point, so the practice rules have something to work on --------
+
+        @initialize(fractals=st.integers(1, 2))
+        def start(self, fractals: int) -> None:
+            for n in range(fractals):
+                root = self.store.create_fractal(f"Fractal {n}").id
+                self.fractals.append(root)
+                self.goals.append(root)
+                self.goals.append(self.store.add_goal(root, "Goal", level=2).id)
+                for name, sets, metrics in (
+                    ("Timed", False, 0),
+                    ("Scales", False, 2),
+                    ("Squat", True, 2),
+                ):
+                    made = self.store.add_activity(
+                        root, name, has_sets=sets, metrics=METRICS[:metrics]
+                    )
+                    self.activities.append((root, made.id, metrics))
+
+        # --- fractals and goals -----------------------------------------------------
+
+        @rule(data=st.data(), area=st.sampled_from(AREAS))
+        def step(self, data: Any, area: str) -> None:
+            """One random operation; the areas are weighted so the practice loop gets most."""
+            self.clock.advance(minutes=data.draw(st.sampled_from([0, 0, 1, 5, 30]), "minutes"))
+            getattr(self, f"{area}_op")(data)
+
+        def goal_op(self, data: Any) -> None:
+            """Add a fractal; add, move, shift, place, complete (or undo) or delete a goal."""
+            op = data.draw(st.sampled_from(GOAL_OPS), "op")
+            name = data.draw(names, "name")
+            level = data.draw(st.one_of(st.none(), st.integers(-1, 8)), "level")
+            offset = data.draw(st.integers(-3, 3), "offset")
+            flag = data.draw(st.booleans(), "flag")
+            goal = data.draw(st.sampled_from(self.goals))
+            other = data.draw(st.sampled_from(self.goals))
+            if op == "fractal":
+                made = self.attempt(self.store.create_fractal, name)
+                if made is not None:
+                    self.fractals.append(made.id)
+                    self.goals.append(made.id)
+            elif op == "add":
+                made = self.attempt(self.store.add_goal, goal, name, level=level)
+                if made is not None:
+                    self.goals.append(made.id)
+            elif op == "move":
+                self.attempt(self.store.edit_goal, goal, parent_id=other)
+            elif op == "shift":
+                self.attempt(self.store.shift_goal, goal, offset)
+            elif op == "place":
+                where = {"before": other} if flag else {"after": other}
+                self.attempt(self.store.place_goal, goal, **where)
+            elif op == "complete":
+                self.attempt(self.store.complete_goal, goal, undo=flag)
+            else:
+                summary = self.attempt(self.store.delete_goal, goal)
+                if summary is not None:
+                    self.batches.append(summary.batch)
+
+        # --- activities -------------------------------------------------------------
+
+        def activity_op(self, data: Any) -> None:
+            """Define an activity, or delete one (with its instances)."""
+            if data.draw(st.sampled_from([False, False, True]), "delete"):
+                root, activity, _ = data.draw(st.sampled_from(self.activities))
+                summary = self.attempt(self.store.delete, "activity", activity, root)
+                if summary is not None:
+                    self.batches.append(summary.batch)
+                return
+            root = data.draw(st.sampled_from(self.fractals))
+            name = data.draw(names, "name")
+            has_sets = data.draw(st.booleans(), "has_sets")
+            metrics = data.draw(st.integers(0, 2), "metrics")
+            made = self.attempt(
+                self.store.add_activity, root, name, has_sets=has_sets, metrics=METRICS[:metrics]
+            )
+            if made is not None:
+                self.activities.append((root, made.id, metrics))
+
+        # --- the practice loop ------------------------------------------------------
+
+        def practice_op(self, data: Any) -> None:
+            """One step of the practice loop, mostly in the first fractal."""
+            op = data.draw(st.sampled_from(PRACTICE_OPS), "op")
+            first = data.draw(st.sampled_from([True, True, True, False]), "first")
+            name = data.draw(st.one_of(st.sampled_from(["", "Morning"]), names), "name")
+            ensure = data.draw(st.sampled_from([True, True, True, False]), "ensure")
+            root = self.fractals[0] if first else data.draw(st.sampled_from(self.fractals))
+            mine = [a for a in self.activities if a[0] == root] or self.activities
+            _, activity, _ = data.draw(st.sampled_from(mine))
+            if op != "start_session" and ensure and self.store.active_session(root) is None:
+                # Most practice needs an active session: usually start one first.
+                self.start_session_in(root, name, data)
+            active = [sid for r, sid in self.sessions if r == root]
+            session = data.draw(st.sampled_from(active)) if active else None
+            if op == "start_session":
+                self.start_session_in(root, name, data)
+            elif op in ("start", "switch"):
+                made = self.attempt(
+                    self.store.start_activity, root, activity, switch=op == "switch"
+                )
+                if made is not None and made.id not in self.instances:
+                    self.instances.append(made.id)
+            elif op in ("stop", "stop_named"):
+                self.attempt(self.store.stop, root, activity if op == "stop_named" else None)
+            elif op == "log":
+                metric = data.draw(st.sampled_from(["reps", "reps", "weight", "nope"]), "metric")
+                value = data.draw(values, "value")
+                new_set = data.draw(st.booleans(), "new_set")
+                made = self.attempt(
+                    self.store.log, root, activity, {metric: value}, new_set=new_set
+                )
+                if made is not None and made.instance.id not in self.instances:
+                    self.instances.append(made.instance.id)
+            elif op == "delete_instance" and self.instances:
+                instance = data.draw(st.sampled_from(self.instances))
+                summary = self.attempt(self.store.delete, "instance", instance)
+                if summary is not None:
+                    self.batches.append(summary.batch)
+            elif session is None:
+                return
+            elif op == "pause":
+                self.attempt(self.store.pause_session, session)
+            elif op == "resume":
+                self.attempt(self.store.resume_session, session)
+            elif op in ("end", "end_earlier"):
+                back = data.draw(st.integers(1, 30), "back") if op == "end_earlier" else 0
+                at = self.clock.now - timedelta(minutes=back) if back else None
+                self.attempt(self.store.end_session, session, at)
+            elif op == "reopen":
+                self.attempt(self.store.reopen_session, session)
+            elif op == "delete_session":
+                summary = self.attempt(self.store.delete, "session", session, root)
+                if summary is not None:
+                    self.batches.append(summary.batch)
+
+        def start_session_in(self, root: str, name: str, data: Any) -> None:
+            goal = data.draw(st.sampled_from(self.goals))
+            made = self.attempt(self.store.start_session, root, name=name, goal_ids=[goal])
+            if made is not None:
+                self.sessions.append((root, made.id))
+
+        # --- the trash and the clock ------------------------------------------------
+
+        def restore_op(self, data: Any) -> None:
+            if not self.batches:
+                return
+            batch = data.draw(st.sampled_from(self.batches))
+            if fractal_deleted_apart_from(engine, batch):
+                # Known bug (test_restore_into_a_deleted_fractal_is_refused below): the store
+                # restores such a batch into a deleted fractal. Skipped until it is fixed.
+                return
+            self.attempt(self.store.restore, batch)
+
+        def clock_op(self, data: Any) -> None:
+            """Time passes; now and then the trash is emptied of what is old enough."""
+            self.clock.advance(minutes=data.draw(st.integers(0, 3000), "minutes"))
+            purge = data.draw(st.sampled_from([None, 0, 0.5, 1]), "purge")
+            if purge is not None:
+                self.attempt(self.store.purge, older_than_days=purge)
+
+        # --- after every step -------------------------------------------------------
+
+        @invariant()
+        def rules_hold(self) -> None:
+            # A step that wrote nothing cannot break a rule the last check saw hold; the
+            # snapshot (one cheap query per table) tells. Otherwise the independent checks
+            # (a superset of the store's) and SQLite's integrity and foreign-key checks run.
+            now = snapshot(engine)
+            if now == self.checked:
+                return
+            problems = [*invariant_problems(engine), *integrity_check(engine)]
+            assert problems == [], problems
+            visible_goal_tree_ok(engine)
+            self.checked = now
+
+        def teardown(self) -> None:
+            # Store.check_invariants() issues ~150 queries (~80 ms): once per run, on the
+            # final state, with everything `fractal db check` looks at.
+            problems = all_problems(engine, self.store)
+            assert problems == [], problems
+
+    return StoreMachine
+
+
+def test_random_store_use_keeps_every_rule(engine: Any) -> None:
+    # PostgreSQL answers each of the many small queries over a socket: fewer runs there.
+    runs = 20 if engine.dialect.name == "sqlite" else 10
+    run_state_machine_as_test(make_machine(engine), settings=settings(SETTINGS, max_examples=runs))
+
+
+@pytest.mark.parametrize("delete_and_restore", [False, True])
+def test_a_scripted_practice_loop_keeps_every_rule(engine: Any, delete_and_restore: bool) -> None:
+    """A fixed walk through the practice loop, so the timer rules are reached on every run,
+    whatever the random machine happens to draw."""
+    machine = make_machine(engine)()
+    machine.start(1)
+    store, clock = machine.store, machine.clock
+    root = machine.fractals[0]
+    _, scales, _ = machine.activities[1]
+    _, squat, _ = machine.activities[2]
+    session = store.start_session(root, name="Morning")
+    steps = [
+        lambda: store.start_activity(root, scales),
+        lambda: store.start_activity(root, squat),  # conflict: Scales runs
+        lambda: store.start_activity(root, squat, switch=True),
+        lambda: store.pause_session(session.id),
+        lambda: store.log(root, squat, {"reps": float("nan")}),  # refused
+        lambda: store.log(root, squat, {"weight": float("inf")}),  # refused
+        lambda: store.log(root, squat, {"reps": 5.0, "weight": 60.0}),
+        lambda: store.resume_session(session.id),
+        lambda: store.stop(root),
+        lambda: store.end_session(session.id),
+        lambda: store.reopen_session(session.id),
+        lambda: store.end_session(session.id),
+    ]
+    if delete_and_restore:
+        steps[3:3] = [
+            lambda: machine.batches.append(store.delete("session", session.id, root).batch),
+            lambda: store.start_activity(root, scales),  # no active session: conflict
+            lambda: store.restore(machine.batches[-1]),
+        ]
+    for step in steps:
+        clock.advance(minutes=7)
+        machine.attempt(step)
+        machine.rules_hold()
+        assert all_problems(engine, store) == []
+    assert machine.errors == (4 if delete_and_restore else 3)
+    detail = store.session_detail(session.id)
+    assert detail.session.done
+    assert [len(i.intervals) for i in detail.instances] == [1, 2]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug in fractal_tui/store/base.py _restored_parent_problem: a batch restored after "
+    "its fractal was deleted comes back visible inside the deleted fractal",
+)
+@pytest.mark.parametrize("kind", ["activity", "group", "session"])
+def test_restore_into_a_deleted_fractal_is_refused(store: Any, engine: Any, kind: str) -> None:
+    from rel_helpers import invariant_problems
+
+    root = store.create_fractal("Piano").id
+    if kind == "activity":
+        ref = store.add_activity(root, "Scales").id
+    elif kind == "group":
+        ref = store.add_group(root, "Warm-up").id
+    else:
+        ref = store.start_session(root, name="Morning").id
+    first = store.delete(kind, ref, root).batch
+    store.delete_goal(root)
+    before = snapshot(engine)
+    with pytest.raises(Conflict, match="deleted"):
+        store.restore(first)
+    assert snapshot(engine) == before
+    assert invariant_problems(engine) == []
