@@ -24,6 +24,7 @@ from fractal_tui.store.exchange import EXCHANGE_FORMAT, EXCHANGE_VERSION
 
 
 def json_value(value: Any) -> Any:
+    """A column value as JSON: times ISO 8601 in UTC with offset, dates ISO."""
     if isinstance(value, datetime):
         if value.tzinfo is None:
             value = value.replace(tzinfo=UTC)
@@ -33,13 +34,14 @@ def json_value(value: Any) -> Any:
     return value
 
 
+def _default(value: Any) -> Any:
+    if isinstance(value, date):  # datetimes too
+        return json_value(value)
+    raise TypeError(f"cannot write {type(value).__name__} as JSON")
+
+
 def dump_row(row: dict[str, Any]) -> str:
-    return json.dumps(
-        {k: json_value(v) for k, v in row.items()},
-        sort_keys=True,
-        ensure_ascii=False,
-        allow_nan=False,
-    )
+    return json.dumps(row, sort_keys=True, ensure_ascii=False, allow_nan=False, default=_default)
 
 
 def iter_json(store: Any, root_ids: Sequence[str] | None, fractals: Sequence[str]) -> Iterator[str]:

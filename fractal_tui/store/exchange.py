@@ -23,9 +23,10 @@ A dry run does all of it, checks included, and rolls back.
 import math
 import uuid
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Boolean, Date, Float, Integer, String, func, insert, select, update
@@ -428,8 +429,8 @@ class _Import:
         """Typed values for the columns a row names; refuses unknown columns and bad values."""
         if not isinstance(raw, Mapping):
             raise Invalid(f"a row of {kind_name(model, True)} is not an object: {raw!r:.60}")
-        columns = {c.name: c for c in _table(model).columns}
-        label = f"{kind_name(model)} {raw.get('id')!r}"
+        columns = _columns(model)
+        label = _Label(model, {"id": raw.get("id")})
         extra = [k for k in raw if k not in columns]
         if extra:
             raise Invalid(f"{label} has an unknown field {extra[0]!r}")
@@ -439,9 +440,10 @@ class _Import:
                 f"a row of {kind_name(model, True)} needs an id (a string of at most "
                 f"36 characters), not {row_id!r:.60}"
             )
+        convert = _converters(model)
         row: dict[str, Any] = {}
         for key, value in raw.items():
-            row[key] = _convert(columns[key], value, f"{label}: {key}")
+            row[key] = convert[key](value, _Field(label, key))
         return row, set(raw)
 
     def fetch(self, model: type[SQLModel], ids: Sequence[str]) -> dict[str, dict[str, Any]]:
@@ -776,11 +778,44 @@ def _utc(value: Any) -> Any:
     return value
 
 
-def _label(model: type[SQLModel] | str, row: Mapping[str, Any]) -> str:
-    name = row.get("name")
-    return f"{kind_name(model)} {name!r}" if name else f"{kind_name(model)} {row.get('id')!r}"
+class _Field:
+    """'goal 'x': created_at', lazily."""
+
+    __slots__ = ("row", "key")
+
+    def __init__(self, row: "_Label", key: str) -> None:
+        self.row, self.key = row, key
+
+    def __format__(self, spec: str) -> str:
+        return format(f"{self.row}: {self.key}", spec)
 
 
+class _Label:
+    """How a row is named in a message, worked out only when a message is written."""
+
+    __slots__ = ("model", "row")
+
+    def __init__(self, model: type[SQLModel] | str, row: Mapping[str, Any]) -> None:
+        self.model, self.row = model, row
+
+    def __str__(self) -> str:
+        name = self.row.get("name")
+        kind = kind_name(self.model)
+        return f"{kind} {name!r}" if name else f"{kind} {self.row.get('id')!r}"
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
+
+
+_label = _Label
+
+
+@cache
+def _columns(model: type[SQLModel]) -> dict[str, Any]:
+    return {c.name: c for c in _table(model).columns}
+
+
+@cache
 def _links(model: type[SQLModel]) -> list[tuple[str, str]]:
     """(column, target model name) for every foreign key except root_id."""
     out = []
@@ -798,62 +833,114 @@ def _scope_key(model: type[SQLModel], row: Mapping[str, Any]) -> tuple[Any, ...]
     return (model.__name__, *(row.get(c) for c in model.__order_scope__))  # type: ignore[attr-defined]
 
 
-def _convert(column: Any, value: Any, label: str) -> Any:
-    """A JSON (or Python) value as the column's Python type, or Invalid."""
-    if value is None:
-        if not column.nullable and column.name not in ("root_id", "sort_order"):
-            raise Invalid(f"{label} cannot be empty")
-        return None
+Converter = Callable[[Any, "_Field"], Any]
+
+
+@cache
+def _converters(model: type[SQLModel]) -> dict[str, Converter]:
+    """Column name -> a function turning a JSON (or Python) value into the column's type."""
+    return {name: _converter(column) for name, column in _columns(model).items()}
+
+
+def _converter(column: Any) -> Converter:
     kind = column.type
+    empty_ok = column.nullable or column.name in ("root_id", "sort_order")
+
+    def check_empty(label: _Field) -> None:
+        if not empty_ok:
+            raise Invalid(f"{label} cannot be empty")
+
     if isinstance(kind, UTCDateTime):
-        if isinstance(value, str):
-            try:
-                value = datetime.fromisoformat(value.replace("Z", "+00:00"))
-            except ValueError:
-                raise Invalid(f"{label}: {value!r} is not an ISO 8601 time") from None
-        if not isinstance(value, datetime):
-            raise Invalid(f"{label}: {value!r} is not a time")
-        if value.tzinfo is None:
-            raise Invalid(f"{label}: {value.isoformat()} has no offset; give UTC (+00:00)")
-        return value.astimezone(UTC)
+
+        def to_time(value: Any, label: _Field) -> Any:
+            if value is None:
+                return check_empty(label)
+            if isinstance(value, str):
+                try:
+                    value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+                except ValueError:
+                    raise Invalid(f"{label}: {value!r} is not an ISO 8601 time") from None
+            if not isinstance(value, datetime):
+                raise Invalid(f"{label}: {value!r} is not a time")
+            if value.tzinfo is None:
+                raise Invalid(f"{label}: {value.isoformat()} has no offset; give UTC (+00:00)")
+            return value.astimezone(UTC)
+
+        return to_time
     if isinstance(kind, TypeDecorator):  # sqlmodel's AutoString wraps String
         kind = kind.impl
     if isinstance(kind, Date):
-        if isinstance(value, datetime):
-            return value.date()
-        if isinstance(value, date):
-            return value
-        try:
-            return date.fromisoformat(str(value))
-        except ValueError:
-            raise Invalid(f"{label}: {value!r} is not a date (YYYY-MM-DD)") from None
+
+        def to_date(value: Any, label: _Field) -> Any:
+            if value is None:
+                return check_empty(label)
+            if isinstance(value, datetime):
+                return value.date()
+            if isinstance(value, date):
+                return value
+            try:
+                return date.fromisoformat(str(value))
+            except ValueError:
+                raise Invalid(f"{label}: {value!r} is not a date (YYYY-MM-DD)") from None
+
+        return to_date
     if isinstance(kind, Boolean):
-        if isinstance(value, bool):
-            return value
-        if value in (0, 1):
-            return bool(value)
-        raise Invalid(f"{label}: {value!r} is not true or false")
+
+        def to_bool(value: Any, label: _Field) -> Any:
+            if value is None:
+                return check_empty(label)
+            if isinstance(value, bool):
+                return value
+            if value in (0, 1):
+                return bool(value)
+            raise Invalid(f"{label}: {value!r} is not true or false")
+
+        return to_bool
     if isinstance(kind, Float):
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise Invalid(f"{label}: {value!r} is not a number")
-        if not math.isfinite(value):
-            raise Invalid(f"{label}: {value!r} is not a finite number")
-        return float(value)
+
+        def to_float(value: Any, label: _Field) -> Any:
+            if value is None:
+                return check_empty(label)
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise Invalid(f"{label}: {value!r} is not a number")
+            if not math.isfinite(value):
+                raise Invalid(f"{label}: {value!r} is not a finite number")
+            return float(value)
+
+        return to_float
     if isinstance(kind, Integer):
-        if isinstance(value, bool) or not isinstance(value, int):
-            if isinstance(value, float) and value.is_integer():
-                return int(value)
-            raise Invalid(f"{label}: {value!r} is not a whole number")
-        return value
+
+        def to_int(value: Any, label: _Field) -> Any:
+            if value is None:
+                return check_empty(label)
+            if isinstance(value, bool) or not isinstance(value, int):
+                if isinstance(value, float) and value.is_integer():
+                    return int(value)
+                raise Invalid(f"{label}: {value!r} is not a whole number")
+            return value
+
+        return to_int
     if isinstance(kind, String):
-        if not isinstance(value, str):
-            raise Invalid(f"{label}: {value!r} is not text")
-        if kind.length is not None and len(value) > kind.length:
-            raise Invalid(f"{label} is longer than {kind.length} characters")
-        if column.name == "name" and any(ord(c) < 32 or ord(c) == 127 for c in value):
-            raise Invalid(f"{label} contains control characters")
-        return value
-    return value
+        length = kind.length
+        is_name = column.name == "name"
+
+        def to_text(value: Any, label: _Field) -> Any:
+            if value is None:
+                return check_empty(label)
+            if not isinstance(value, str):
+                raise Invalid(f"{label}: {value!r} is not text")
+            if length is not None and len(value) > length:
+                raise Invalid(f"{label} is longer than {length} characters")
+            if is_name and any(ord(c) < 32 or ord(c) == 127 for c in value):
+                raise Invalid(f"{label} contains control characters")
+            return value
+
+        return to_text
+
+    def as_is(value: Any, label: _Field) -> Any:
+        return check_empty(label) if value is None else value
+
+    return as_is
 
 
 _REQUIRED_NAMES = {
