@@ -15,8 +15,9 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from fractal_tui.screens import available_screens, load_screen_class
+from fractal_tui.screens.help import GENERIC_ACTIONS
 
-_SKIP_ACTIONS = {"reload", "help", "quit", "command_palette", "switch_screen"}
+_SKIP_ACTIONS = {"reload", "help", "quit", "switch_screen", *GENERIC_ACTIONS}
 
 
 def _class_bindings(cls: type) -> list[Binding]:
@@ -30,7 +31,7 @@ def _class_bindings(cls: type) -> list[Binding]:
 
 
 def _useful(binding: Binding) -> bool:
-    action = binding.action.split("(", 1)[0]
+    action = binding.action.split("(", 1)[0].rsplit(".", 1)[-1]
     return bool(binding.description) and action not in _SKIP_ACTIONS
 
 

@@ -11,7 +11,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
 # Generic movement keys every list and scroll area has; listing them hides the useful ones.
-_GENERIC_ACTIONS = {
+GENERIC_ACTIONS = {
     "command_palette",
     "copy_text",
     "cursor_up",
@@ -55,7 +55,7 @@ def key_rows(screen: Screen) -> tuple[list[tuple[str, str]], list[tuple[str, str
     for active in actives:
         binding: Binding = active.binding
         name = _action_name(binding.action)
-        if not binding.description or name in _GENERIC_ACTIONS:
+        if not binding.description or name in GENERIC_ACTIONS:
             continue
         group = shared if active.node is app else local
         key = binding.key_display or app.get_key_display(binding)
