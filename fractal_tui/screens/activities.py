@@ -77,14 +77,24 @@ class ActivitiesScreen(FractalScreen):
     """
 
     BINDINGS = [
-        # Short labels so the footer fits 80 columns; `?` lists them all.
-        Binding("a", "add_activity", "Add"),
-        Binding("g", "add_group", "Add group"),
-        Binding("e", "edit", "Edit"),
-        Binding("d,delete", "delete", "Delete"),
-        Binding("K,shift+up", "move_up", "Up", key_display="K"),
-        Binding("J,shift+down", "move_down", "Down", key_display="J"),
-        Binding("m", "move_to_group", "Move"),
+        # Short labels so the footer fits 80 columns; `?` lists them all (tooltips say more).
+        Binding(
+            "a", "add_activity", "Add", tooltip="Add an activity to the group under the cursor"
+        ),
+        Binding("g", "add_group", "Add group", tooltip="Add an activity group"),
+        Binding("e", "edit", "Edit", tooltip="Edit the activity or group under the cursor"),
+        Binding("d,delete", "delete", "Delete", tooltip="Delete it (ctrl+z brings it back)"),
+        Binding(
+            "K,shift+up", "move_up", "Up", key_display="K", tooltip="Move the group or activity up"
+        ),
+        Binding(
+            "J,shift+down",
+            "move_down",
+            "Down",
+            key_display="J",
+            tooltip="Move the group or activity down",
+        ),
+        Binding("m", "move_to_group", "Move", tooltip="Move the activity to another group"),
         Binding("slash", "search", "Search", key_display="/"),
         Binding("escape", "clear_search", "Clear search", show=False),
     ]
