@@ -148,7 +148,7 @@ class DateRange:
 
     def describe(self) -> str:
         if self.first is None:
-            return f"all time to {self.last.isoformat()}"
+            return f"up to {self.last.isoformat()}"
         if self.first == self.last:
             return self.first.isoformat()
         return f"{self.first.isoformat()} to {self.last.isoformat()}"

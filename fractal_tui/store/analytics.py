@@ -239,7 +239,8 @@ class AnalyticsMixin(StoreBase):
     ) -> Dashboard:
         """Everything the analytics screen shows, read in one transaction.
 
-        activity None: the progress panel shows the first activity with values.
+        activity: an activity id; None (or one with no values any more): the first activity
+        with values. A metric or split that no longer exists falls back to the defaults.
         """
         start, range_end = date_range.bounds(tz)
         now = self.now()
@@ -256,12 +257,16 @@ class AnalyticsMixin(StoreBase):
             goals = self._by_goal(s, root_id, start, end, intervals)
             choices = self._choices(s, root_id)
             series = None
-            chosen = activity or (choices[0].id if choices else None)
+            known = {c.id for c in choices}
+            chosen = activity if activity in known else (choices[0].id if choices else None)
             if chosen is not None:
+                if chosen != activity:
+                    metric = split = None  # they belonged to an activity no longer offered
                 try:
                     series = self._progress(s, root_id, chosen, metric, split, mode, start, end, tz)
-                except NotFound:
-                    series = None
+                except (NotFound, Invalid):
+                    # A metric or split removed since it was picked: the activity's defaults.
+                    series = self._progress(s, root_id, chosen, None, None, "best", start, end, tz)
             return Dashboard(
                 range=date_range,
                 overview=overview,
