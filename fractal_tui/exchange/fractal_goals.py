@@ -154,6 +154,8 @@ def _json(value: Any) -> Any:
         return value
     if isinstance(value, bytes):
         value = value.decode("utf-8", "replace")
+    if not isinstance(value, str):
+        raise ValueError(f"not JSON text: {value!r:.40}")
     parsed = json.loads(value)
     if isinstance(parsed, str):
         parsed = json.loads(parsed)
@@ -235,6 +237,7 @@ class Translation:
         self.fallback_time = mtime
         self.out: dict[str, list[dict[str, Any]]] = defaultdict(list)
         self.events: list[dict[str, Any]] = []
+        self.totals: dict[str, int] = {}  # rows read per upstream table
 
     # -- ids and bookkeeping ----------------------------------------------------------
 
@@ -290,6 +293,18 @@ class Translation:
             return "(unnamed)"
         return cleaned
 
+    def rows(self, table: str, what: str) -> list[dict[str, Any]]:
+        """The rows of an upstream table that have an id (the others are reported)."""
+        out = []
+        raws = self.src.rows(table)
+        self.totals[table] = len(raws)
+        for raw in raws:
+            if not _text(raw.get("id")).strip():
+                self.report.skip(what, "it has no id")
+                continue
+            out.append(raw)
+        return out
+
     # -- run ----------------------------------------------------------------------------
 
     def run(self) -> dict[str, list[dict[str, Any]]]:
@@ -314,8 +329,8 @@ class Translation:
     # -- goals ----------------------------------------------------------------------------
 
     def read_goals(self) -> None:
-        rows = self.src.rows("goals")
-        self.report.read["goals"] = len(rows)
+        rows = self.rows("goals", "goal")
+        self.report.read["goals"] = self.totals["goals"]
         self.goal_raw: dict[str, dict[str, Any]] = {}
         self.session_goal_rows: list[dict[str, Any]] = []
         for raw in rows:
@@ -436,8 +451,8 @@ class Translation:
     def read_sessions(self) -> None:
         """Sessions and their goal links, whatever the schema."""
         if self.schema == "newer":
-            raws = self.src.rows("sessions")
-            self.report.read["sessions"] = len(raws)
+            raws = self.rows("sessions", "session")
+            self.report.read["sessions"] = self.totals["sessions"]
             links = [
                 (_text(r.get("session_id")), _text(r.get("goal_id")))
                 for r in self.src.rows("session_goals")
@@ -445,8 +460,8 @@ class Translation:
             self.report.read["session goal links"] = len(links)
         else:
             if self.schema == "oldest":
-                raws = self.src.rows("practice_sessions")
-                self.report.read["sessions"] = len(raws)
+                raws = self.rows("practice_sessions", "session")
+                self.report.read["sessions"] = self.totals["practice_sessions"]
             else:
                 raws = self.session_goal_rows
                 self.report.read["sessions (goals rows)"] = len(raws)
@@ -621,15 +636,17 @@ class Translation:
     # -- activity definitions ------------------------------------------------------------
 
     def read_definitions(self) -> None:
-        self.group_raw = {_text(r["id"]): r for r in self.src.rows("activity_groups")}
-        self.activity_raw = {_text(r["id"]): r for r in self.src.rows("activity_definitions")}
-        metrics = self.src.rows("metric_definitions")
-        splits = self.src.rows("split_definitions")
+        self.group_raw = {_text(r["id"]): r for r in self.rows("activity_groups", "group")}
+        self.activity_raw = {
+            _text(r["id"]): r for r in self.rows("activity_definitions", "activity")
+        }
+        metrics = self.rows("metric_definitions", "metric")
+        splits = self.rows("split_definitions", "split")
         for label, n in (
-            ("activity groups", len(self.group_raw)),
-            ("activities", len(self.activity_raw)),
-            ("metrics", len(metrics)),
-            ("splits", len(splits)),
+            ("activity groups", self.totals["activity_groups"]),
+            ("activities", self.totals["activity_definitions"]),
+            ("metrics", self.totals["metric_definitions"]),
+            ("splits", self.totals["split_definitions"]),
         ):
             if n or label == "activities":
                 self.report.read[label] = n
@@ -830,9 +847,9 @@ class Translation:
     # -- templates --------------------------------------------------------------------------
 
     def read_templates(self) -> None:
-        raws = self.src.rows("session_templates")
+        raws = self.rows("session_templates", "template")
         if raws:
-            self.report.read["templates"] = len(raws)
+            self.report.read["templates"] = self.totals["session_templates"]
         self.template_raw = {_text(r["id"]): r for r in raws}
         self.template_sections: dict[str, list[tuple[str, float | None, list[Any]]]] = {}
         for tid, raw in self.template_raw.items():
@@ -948,8 +965,8 @@ class Translation:
     # -- instances, sets, values ----------------------------------------------------------
 
     def read_instances(self) -> None:
-        raws = self.src.rows("activity_instances")
-        self.report.read["activity instances"] = len(raws)
+        raws = self.rows("activity_instances", "activity instance")
+        self.report.read["activity instances"] = self.totals["activity_instances"]
         self.instance_raw = raws
         self.instance_starts: dict[str, list[datetime | None]] = defaultdict(list)
         self.instance_stops: dict[str, list[datetime | None]] = defaultdict(list)
@@ -966,9 +983,9 @@ class Translation:
             aid = _text(raw.get("activity_definition_id"))
             if sid in self.session_root and aid in self.activity_raw:
                 self.activity_usage[aid][self.session_root[sid]] += 1
-        self.metric_value_raw = self.src.rows("metric_values")
+        self.metric_value_raw = self.rows("metric_values", "value")
         if self.metric_value_raw:
-            self.report.read["metric values"] = len(self.metric_value_raw)
+            self.report.read["metric values"] = self.totals["metric_values"]
 
     def emit_instances(self) -> None:
         ordered = sorted(

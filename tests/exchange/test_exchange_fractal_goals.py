@@ -400,3 +400,58 @@ def test_empty_database_of_the_right_shape(store: Any, tmp_path: Path) -> None:
     conn.close()
     report = import_fractal_goals(store, path)
     assert report.result.written == 0 and report.read["goals"] == 0
+
+
+def test_pathological_rows_are_reported_not_fatal(store: Any, tmp_path: Path) -> None:
+    """No id, no type, loops, a goal under a nano goal, numbers where JSON text belongs."""
+    path = tmp_path / "odd.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE goals (id, type, name, parent_id, created_at, targets)")
+    conn.execute("CREATE TABLE sessions (id, root_id, name, session_start, completed)")
+    conn.execute(
+        "CREATE TABLE activity_instances (id, session_id, activity_definition_id, "
+        "time_start, time_stop, data)"
+    )
+    conn.execute("CREATE TABLE activity_definitions (id, root_id, name)")
+    conn.execute("CREATE TABLE session_templates (id, root_id, name, template_data)")
+    conn.executemany(
+        "INSERT INTO goals VALUES (?, ?, ?, ?, ?, ?)",
+        [
+            (None, "UltimateGoal", "no id", None, None, None),
+            ("r1", "UltimateGoal", None, None, "garbage", "5"),
+            ("g1", "NanoGoal", "Nano", "r1", 12345, None),
+            ("g2", "MicroGoal", "Under nano", "g1", None, None),
+            ("g3", None, "No type", "r1", None, None),
+            ("c1", "ShortTermGoal", "loop 1", "c2", None, None),
+            ("c2", "ShortTermGoal", "loop 2", "c1", None, None),
+        ],
+    )
+    conn.execute("INSERT INTO activity_definitions VALUES ('a1', 'r1', 'A')")
+    conn.execute("INSERT INTO sessions VALUES ('s1', 'r1', 'S', '2025-01-01 10:00', 'maybe')")
+    conn.executemany(
+        "INSERT INTO activity_instances VALUES (?, ?, ?, ?, ?, ?)",
+        [
+            ("i1", "s1", "a1", "2025-01-01 10:00", "x", 5),
+            ("i2", "s1", "a1", None, None, '{"sets": [5, {"metrics": [5]}]}'),
+            (None, "s1", "a1", None, None, None),
+        ],
+    )
+    conn.execute("INSERT INTO session_templates VALUES ('t1', 'r1', 'T', 5)")
+    conn.commit()
+    conn.close()
+    report = import_fractal_goals(store, path)
+    assert store.check_invariants() == []
+    skipped = dict(report.skipped)
+    assert skipped["goal: it has no id"] == 1
+    assert skipped["activity instance: it has no id"] == 1
+    assert skipped["goal: its parents form a loop"] == 2
+    assert skipped["goal: it sits under a nano goal, which has no children"] == 1
+    assert skipped["goal: unknown goal type ''"] == 1
+    assert skipped["target: the goal's targets are not a list"] == 1
+    assert skipped["set: it is not an object"] == 1
+    assert report.fixed["goal without a name named '(unnamed)'"] == 1
+    assert report.fixed["template with unreadable contents kept without activities"] == 1
+    assert report.read["goals"] == 7
+    assert [f.name for f in store.list_fractals()] == ["(unnamed)"]
+    again = import_fractal_goals(store, path)
+    assert again.result.inserted == {} and again.result.updated == {}
