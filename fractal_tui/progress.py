@@ -16,7 +16,7 @@ Rules:
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 SKIPPED = "skipped"
 
@@ -308,3 +308,33 @@ def describe_best(
         values={m: {side: per[side]} for m, per in fig.values.items() if side in per},
     )
     return f"{describe_set(one, metrics)} ({(split_names or {}).get(side, '?')})"
+
+
+# --- one instance at once ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InstanceFigures:
+    """Everything derived from one instance's sets and values."""
+
+    figures: tuple[SetFigures, ...]
+    totals: Totals
+    best: SetFigures | None
+    best_text: str  # the best set as its best single side, e.g. "100 kg × 5 reps"
+
+
+def instance_figures(activity: Any, instance: Any) -> InstanceFigures:
+    """Figures of an instance (sets, values) under its activity's definition (an ActivityView:
+    metrics, splits, has_sets, metrics_multiplicative)."""
+    multiplicative = activity.metrics_multiplicative
+    figs = figures(
+        activity.metrics, instance.sets, instance.values, multiplicative, has_sets=activity.has_sets
+    )
+    best = best_set(figs, activity.metrics, multiplicative)
+    names = {sp.id: sp.name for sp in activity.splits}
+    return InstanceFigures(
+        figures=tuple(figs),
+        totals=totals(figs, activity.metrics, multiplicative),
+        best=best,
+        best_text=describe_best(best, activity.metrics, multiplicative, names) if best else "",
+    )

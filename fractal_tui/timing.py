@@ -92,6 +92,32 @@ def session_elapsed(
     return max(0.0, seconds(started_at, until) - paused_total(paused_seconds, paused_at, until))
 
 
+class SessionTimes(Protocol):
+    @property
+    def started_at(self) -> datetime: ...
+    @property
+    def ended_at(self) -> datetime | None: ...
+    @property
+    def paused_at(self) -> datetime | None: ...
+    @property
+    def paused_seconds(self) -> float: ...
+    @property
+    def duration_seconds(self) -> float | None: ...
+
+
+def session_seconds(session: SessionTimes, now: datetime) -> float:
+    """A session's time: its stored duration once ended, else elapsed minus paused to now."""
+    if session.ended_at is not None and session.duration_seconds is not None:
+        return session.duration_seconds
+    return session_elapsed(
+        session.started_at,
+        now,
+        ended_at=session.ended_at,
+        paused_at=session.paused_at,
+        paused_seconds=session.paused_seconds,
+    )
+
+
 def session_duration(started_at: datetime, ended_at: datetime, paused_seconds: float) -> float:
     """The stored duration of an ended session: end - start - paused."""
     return max(0.0, seconds(started_at, ended_at) - paused_seconds)

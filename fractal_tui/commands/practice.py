@@ -147,16 +147,10 @@ def sessions(
         click.echo("No sessions.")
         return
     now = store.now()
-    from fractal_tui.timing import session_elapsed
+    from fractal_tui.timing import session_seconds
 
     for x in page.items:
-        seconds = (
-            x.duration_seconds
-            if x.duration_seconds is not None
-            else session_elapsed(
-                x.started_at, now, paused_at=x.paused_at, paused_seconds=x.paused_seconds
-            )
-        )
+        seconds = session_seconds(x, now)
         mark = "✓" if x.done else ("⏸" if x.paused else "▶")
         words = "activity" if x.instance_count == 1 else "activities"
         goals = f"  goals: {', '.join(x.goal_names)}" if x.goal_names else ""
@@ -191,13 +185,11 @@ def _describe_detail(detail: Any, now: datetime) -> str:
     from fractal_tui import progress, timing
 
     x = detail.session
+    seconds = _clock(timing.session_seconds(x, now))
     if x.done:
-        state = f"ended {local(x.ended_at)} · {_clock(x.duration_seconds or 0)}"
+        state = f"ended {local(x.ended_at)} · {seconds}"
     else:
-        elapsed = timing.session_elapsed(
-            x.started_at, now, paused_at=x.paused_at, paused_seconds=x.paused_seconds
-        )
-        state = f"{_clock(elapsed)} elapsed" + (" · paused" if x.paused else "")
+        state = f"{seconds} elapsed" + (" · paused" if x.paused else "")
     lines = [f"{x.name or 'Session'} (id {x.id[:8]}) · started {local(x.started_at)} · {state}"]
     if detail.goals:
         lines.append("Goals: " + ", ".join(g.name for g in detail.goals))
@@ -211,21 +203,13 @@ def _describe_detail(detail: Any, now: datetime) -> str:
         if activity is None:
             continue
         splits = {sp.id: sp.name for sp in activity.splits}
-        figs = progress.figures(
-            activity.metrics,
-            inst.sets,
-            inst.values,
-            activity.metrics_multiplicative,
-            has_sets=activity.has_sets,
-        )
-        for fig in figs:
+        for fig in progress.instance_figures(activity, inst).figures:
             text = progress.describe_set(fig, activity.metrics, splits)
             if activity.has_sets:
                 lines.append(f"      set {fig.number} ({fig.status}): {text or '-'}")
             elif text:
                 lines.append(f"      {text}")
-        if inst.notes:
-            lines.append(f"      note: {inst.notes}")
+        lines += [f"      note: {n.text}" for n in detail.notes if n.instance_id == inst.id]
     return "\n".join(lines)
 
 

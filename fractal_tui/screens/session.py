@@ -217,26 +217,15 @@ class SessionScreen(FractalScreen):
         notes.update("\n".join(lines))
 
     def _totals_text(self, inst: InstanceView, activity: ActivityView) -> str:
-        figs = progress.figures(
-            activity.metrics,
-            inst.sets,
-            inst.values,
-            activity.metrics_multiplicative,
-            has_sets=activity.has_sets,
-        )
-        total = progress.totals(figs, activity.metrics, activity.metrics_multiplicative)
-        best = progress.best_set(figs, activity.metrics, activity.metrics_multiplicative)
+        figures = progress.instance_figures(activity, inst)
+        total = figures.totals
         parts = []
         if activity.has_sets:
             parts.append(f"{total.set_count} {'set' if total.set_count == 1 else 'sets'}")
         if total.volume is not None:
             parts.append(f"volume {progress.number(total.volume)}")
-        if best is not None and activity.has_sets:
-            splits = {sp.id: sp.name for sp in activity.splits}
-            described = progress.describe_best(
-                best, activity.metrics, activity.metrics_multiplicative, splits
-            )
-            parts.append(f"best {described}")
+        if figures.best_text and activity.has_sets:
+            parts.append(f"best {figures.best_text}")
         if activity.has_sets and not inst.sets:
             parts.append("press s to add a set")
         elif not inst.values:

@@ -20,7 +20,6 @@ from fractal_tui.widgets import local_time
 from fractal_tui.widgets.confirm import ConfirmScreen
 from fractal_tui.widgets.form import Field, FormScreen
 from fractal_tui.widgets.session_forms import NewSession, NewSessionScreen
-from fractal_tui.widgets.timer import session_seconds
 
 PAGE_SIZE = 100
 
@@ -156,7 +155,7 @@ class SessionsScreen(FractalScreen):
             mark(x),
             local_time(x.started_at, "%a %Y-%m-%d %H:%M"),
             x.name or Text("(unnamed)", style="dim"),
-            timing.clock_text(session_seconds(x, now)),
+            timing.clock_text(timing.session_seconds(x, now)),
             str(x.instance_count),
             ", ".join(x.goal_names),
         )
@@ -168,7 +167,9 @@ class SessionsScreen(FractalScreen):
         now = self.app.clock()  # type: ignore[attr-defined]
         for x in self.data.page.items:
             if not x.done and not x.paused:
-                self.table.update_cell(x.id, "duration", timing.clock_text(session_seconds(x, now)))
+                self.table.update_cell(
+                    x.id, "duration", timing.clock_text(timing.session_seconds(x, now))
+                )
 
     @property
     def session(self) -> SessionView | None:

@@ -118,6 +118,20 @@ class SessionsMixin(StoreBase):
         s.info["root_id"] = instance.root_id
         return instance
 
+    def _unfinished_instance(self, s: Session, instance_id: str | None) -> ActivityInstance | None:
+        """A live, not yet completed instance (a remembered one may since have gone)."""
+        if not instance_id:
+            return None
+        return (
+            s.execute(
+                select(ActivityInstance).where(
+                    ActivityInstance.id == instance_id, ActivityInstance.completed_at.is_(None)
+                )
+            )
+            .scalars()
+            .first()
+        )
+
     def _instance_names(self, s: Session, session_id: str) -> dict[str, str]:
         """Instance id -> activity name, for messages."""
         rows = s.execute(
@@ -468,10 +482,9 @@ class SessionsMixin(StoreBase):
             at = self._practice_time(at, "the resume")
             instance_id = session.paused_instance_id
             self._end_pause(s, session, at)
-            if instance_id:
-                instance = s.get(ActivityInstance, instance_id)
-                if instance and instance.deleted_at is None and instance.completed_at is None:
-                    self._open_timer(s, session, instance, at, switch=False)
+            instance = self._unfinished_instance(s, instance_id)
+            if instance is not None:
+                self._open_timer(s, session, instance, at, switch=False)
             return self._session_view(s, session)
 
     def _end_pause(self, s: Session, session: PracticeSession, at: datetime) -> None:
@@ -521,11 +534,10 @@ class SessionsMixin(StoreBase):
                 completed_at=at,
                 duration_seconds=timing.session_duration(session.started_at, at, paused),
             )
-            if to_complete:
-                instance = s.get(ActivityInstance, to_complete)
-                if instance and instance.deleted_at is None and instance.completed_at is None:
-                    self._update(s, instance, completed_at=at)
-                    self._on_instance_completed(s, instance)
+            instance = self._unfinished_instance(s, to_complete)
+            if instance is not None:
+                self._update(s, instance, completed_at=at)
+                self._on_instance_completed(s, instance)
             self._event(
                 s,
                 session.root_id,
@@ -548,22 +560,11 @@ class SessionsMixin(StoreBase):
         activities = {a.id: a for a in self._activity_views(s, (i.activity_id for i in views))}
         end = session.ended_at or self.now()
         items = []
-        set_count = 0
         for inst in views:
             activity = activities.get(inst.activity_id)
             if activity is None:
                 continue
-            figs = progress.figures(
-                activity.metrics,
-                [x for x in inst.sets],
-                inst.values,
-                activity.metrics_multiplicative,
-                has_sets=activity.has_sets,
-            )
-            total = progress.totals(figs, activity.metrics, activity.metrics_multiplicative)
-            best = progress.best_set(figs, activity.metrics, activity.metrics_multiplicative)
-            split_names = {sp.id: sp.name for sp in activity.splits}
-            set_count += total.set_count
+            figures = progress.instance_figures(activity, inst)
             items.append(
                 InstanceSummary(
                     instance_id=inst.id,
@@ -571,27 +572,16 @@ class SessionsMixin(StoreBase):
                     activity_name=inst.activity_name,
                     seconds=timing.elapsed(inst.intervals, end),
                     completed=inst.completed_at is not None,
-                    set_count=total.set_count,
-                    best=progress.describe_best(
-                        best, activity.metrics, activity.metrics_multiplicative, split_names
-                    )
-                    if best
-                    else "",
-                    volume=total.volume,
+                    set_count=figures.totals.set_count,
+                    best=figures.best_text,
+                    volume=figures.totals.volume,
                 )
             )
         return SessionSummary(
             session=view,
-            duration_seconds=session.duration_seconds
-            if session.duration_seconds is not None
-            else timing.session_elapsed(
-                session.started_at,
-                end,
-                paused_at=session.paused_at,
-                paused_seconds=session.paused_seconds,
-            ),
+            duration_seconds=timing.session_seconds(session, end),
             instances=tuple(items),
-            set_count=set_count,
+            set_count=sum(i.set_count for i in items),
             goal_names=view.goal_names,
         )
 

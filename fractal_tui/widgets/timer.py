@@ -28,19 +28,6 @@ STATE_MARKS = {
 }
 
 
-def session_seconds(session: SessionView, now: datetime) -> float:
-    """A session's clock: its stored duration once ended, else elapsed minus paused."""
-    if session.duration_seconds is not None and session.ended_at is not None:
-        return session.duration_seconds
-    return timing.session_elapsed(
-        session.started_at,
-        now,
-        ended_at=session.ended_at,
-        paused_at=session.paused_at,
-        paused_seconds=session.paused_seconds,
-    )
-
-
 def instance_state(instance: InstanceView, session: SessionView | None = None) -> str:
     if instance.completed_at is not None:
         return DONE
@@ -107,7 +94,7 @@ class SessionClock(Horizontal):
             digits.update("0:00")
             self.query_one("#clock-title", Static).update("")
             return
-        digits.update(timing.clock_text(session_seconds(session, now)))
+        digits.update(timing.clock_text(timing.session_seconds(session, now)))
         self.set_class(session.ended_at is not None, "-ended")
         self.set_class(session.paused, "-paused")
         running = next((i for i in instances if i.running), None)

@@ -280,7 +280,7 @@ def test_session_shows_instances_sets_and_timers(
     fails(run, engine, "session", says="no active session")
     ok(run("start-session", "Morning", "--goal", "Play Bach"))
     ok(run("start", "Scales"))
-    ok(run("log", "Scales", "bpm=96"))
+    ok(run("log", "Scales", "bpm=96", "--note", "even"))
     ok(run("log", "Curl", "weight=12", "reps=10", "--split", "Left"))
     clock.advance(minutes=4)
     lines = ok(run("session")).stdout.splitlines()
@@ -289,6 +289,7 @@ def test_session_shows_instances_sets_and_timers(
         "Goals: Play Bach",
         " 1. ▶ Scales  4:00",
         "      96 bpm",
+        "      note: even",
         " 2. · Curl  0:00",
         "      set 1 (completed): Left 12 kg × 10 reps",
     ]

@@ -145,3 +145,22 @@ def test_numbers_print_without_trailing_zeros() -> None:
     assert progress.number(2.5) == "2.5"
     assert progress.with_unit(1 / 3, "kg") == "0.333 kg"
     assert not progress.finite(float("nan")) and progress.finite(3)
+
+
+def test_instance_figures_bundle_totals_and_the_best_side() -> None:
+    from types import SimpleNamespace
+
+    activity = SimpleNamespace(
+        metrics=[WEIGHT, REPS],
+        splits=[SimpleNamespace(id="L", name="Left"), SimpleNamespace(id="R", name="Right")],
+        has_sets=True,
+        metrics_multiplicative=True,
+    )
+    instance = SimpleNamespace(
+        sets=[S("s1")],
+        values=[V("s1", "w", 10, "L"), V("s1", "r", 8, "L"), V("s1", "w", 10, "R")]
+        + [V("s1", "r", 9, "R")],
+    )
+    figures = progress.instance_figures(activity, instance)
+    assert figures.totals.set_count == 1 and figures.totals.volume == 170
+    assert figures.best_text == "10 kg × 9 reps (Right)"

@@ -145,3 +145,18 @@ def test_outside_finds_intervals_beyond_a_session_range() -> None:
 def test_clock_text() -> None:
     assert timing.clock_text(125) == "2:05"
     assert timing.clock_text(timedelta(hours=1, seconds=3).total_seconds()) == "1:00:03"
+
+
+def test_session_seconds_uses_the_stored_duration_once_ended() -> None:
+    from types import SimpleNamespace
+
+    live = SimpleNamespace(
+        started_at=t(10),
+        ended_at=None,
+        paused_at=None,
+        paused_seconds=120.0,
+        duration_seconds=None,
+    )
+    assert timing.session_seconds(live, t(10, 30)) == 28 * 60
+    ended = SimpleNamespace(**{**vars(live), "ended_at": t(10, 20), "duration_seconds": 999.0})
+    assert timing.session_seconds(ended, t(12)) == 999.0
