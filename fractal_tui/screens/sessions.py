@@ -310,38 +310,27 @@ class SessionsScreen(FractalScreen):
         now = self.app.clock()  # type: ignore[attr-defined]
         labels = self.filter.labels
 
-        def day(text: str) -> datetime | None:
+        def when(text: str) -> tuple[str, datetime | None]:
+            """The typed text (for the filter line) and the time it means."""
             from fractal_tui.timeparse import parse_time
 
-            return parse_time(text, now) if text.strip() else None
+            text = text.strip()
+            return text, parse_time(text, now) if text else None
 
         def apply(values: dict[str, Any]) -> SessionFilter:
             activity = values["activity"].strip()
             goal = values["goal"].strip()
-            end = values["to"]
-            if end is not None and len(values_raw["to"].strip()) == 10:
+            from_text, start = values["from"]
+            to_text, end = values["to"]
+            if end is not None and len(to_text) == 10:
                 end += timedelta(days=1)  # a bare date: up to the end of that day
             return SessionFilter(
-                start=values["from"],
+                start=start,
                 end=end,
                 activity_id=store.resolve_activity(root_id, activity).id if activity else None,
                 goal_id=store.resolve_goal(root_id, goal).id if goal else None,
-                labels={
-                    "from": values_raw["from"].strip(),
-                    "to": values_raw["to"].strip(),
-                    "activity": activity,
-                    "goal": goal,
-                },
+                labels={"from": from_text, "to": to_text, "activity": activity, "goal": goal},
             )
-
-        values_raw: dict[str, str] = {}
-
-        def keep_raw(name: str) -> Any:
-            def parse(text: str) -> Any:
-                values_raw[name] = text
-                return day(text)
-
-            return parse
 
         form = FormScreen(
             "Filter sessions",
@@ -351,7 +340,7 @@ class SessionsScreen(FractalScreen):
                     "From",
                     value=labels.get("from", ""),
                     placeholder="YYYY-MM-DD (optional)",
-                    parse=keep_raw("from"),
+                    parse=when,
                     keywords=("from", "start"),
                 ),
                 Field(
@@ -359,7 +348,7 @@ class SessionsScreen(FractalScreen):
                     "To",
                     value=labels.get("to", ""),
                     placeholder="YYYY-MM-DD, inclusive (optional)",
-                    parse=keep_raw("to"),
+                    parse=when,
                     keywords=("to ", "end"),
                 ),
                 Field(

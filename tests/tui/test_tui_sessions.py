@@ -324,6 +324,16 @@ async def test_the_list_filters_deletes_with_undo_and_reopens(
         await pilot.press("F")
         await settle(pilot)
         assert table.row_count == 2
+        # a date range: "to" a bare date includes that whole day
+        await pilot.press("f")
+        await settle(pilot)
+        app.screen.query_one("#field-activity", Input).value = ""
+        app.screen.query_one("#field-to", Input).value = "2026-01-05"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert [str(table.get_row_at(r)[2]) for r in range(table.row_count)] == ["Monday"]
+        await pilot.press("F")
+        await settle(pilot)
         # delete Tuesday, then undo
         await pilot.press("up", "d")
         await settle(pilot)
