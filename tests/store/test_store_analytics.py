@@ -319,6 +319,9 @@ def test_deleted_sessions_do_not_count(store: Any, data: Data) -> None:
     assert (o.sessions, o.practice_seconds) == (3, 8400)
     rows = {r.name: r.seconds for r in store.practice_by_goal(data.root)}
     assert rows == {"Piano": 8400, "Technique": 3600, "Scales goal": 0, "Repertoire": 3600}
+    # Curl was only done in the deleted session: nothing left to chart.
+    assert [c.name for c in store.progress_choices(data.root)] == ["Scales", "Squat"]
+    assert [p.value for p in store.progress_series(data.root, "Scales").points] == [100, 105]
 
 
 def test_other_fractals_do_not_leak(store: Any, data: Data, clock: Any) -> None:
@@ -444,6 +447,22 @@ def test_progress_choices(store: Any, data: Data) -> None:
 
 
 # --- dashboard -----------------------------------------------------------------------------------
+
+
+def test_dashboard_falls_back_when_a_pick_is_gone(store: Any, data: Data) -> None:
+    last_week = DateRange(date(2025, 12, 30), date(2026, 1, 5), "7d")
+    squat = data.activities["Squat"]
+    # A metric id that is not Squat's, a split Squat does not have: Squat's defaults.
+    dash = store.analytics_dashboard(
+        data.root, last_week, tz=UTC, activity=squat.id, metric="nonexistent", split="Left"
+    )
+    assert dash.progress is not None
+    assert (dash.progress.activity_name, dash.progress.metric_name) == ("Squat", "Weight")
+    # An activity without values (or deleted) is replaced by the first one with values.
+    store.delete("activity", squat.id, data.root)
+    dash = store.analytics_dashboard(data.root, last_week, tz=UTC, activity=squat.id)
+    assert dash.progress is not None and dash.progress.activity_name == "Curl"
+    assert [c.name for c in dash.choices] == ["Curl", "Scales"]
 
 
 def test_dashboard_reads_every_panel_for_a_range(store: Any, data: Data) -> None:
