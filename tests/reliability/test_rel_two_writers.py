@@ -1,0 +1,160 @@
+"""Issue 9.2: two processes write to one SQLite file at once; nothing fails, nothing is lost.
+
+Two writer processes (rel_cli_loop.py) each run 150 `fractal start` / `fractal log` /
+`fractal stop` commands through the real CLI entry point, one fractal each, in one database
+file, started together; meanwhile a few real `fractal log` processes write to a third
+fractal. Every command must exit 0 with nothing on stderr (no "database is locked"), and
+afterwards every write is there, counted exactly.
+"""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from rel_helpers import HERE, child_env, invariant_problems
+from sqlalchemy import text
+
+from fractal_tui.db import ensure_schema, integrity_check, make_engine
+from fractal_tui.store import Store
+from fractal_tui.views import MetricSpec
+
+PER_WRITER = 150  # 2 x 150 = 300 commands
+FRACTALS = ("Alpha", "Beta")
+REAL_PROCESSES = 2
+
+
+def setup(url: str) -> None:
+    engine = make_engine(url)
+    ensure_schema(engine)
+    store = Store(engine)  # the real clock: the CLI writers use it too
+    for name in (*FRACTALS, "Gamma"):
+        root = store.create_fractal(name).id
+        store.add_activity(root, "Scales")
+        store.add_activity(root, "Squat", has_sets=True, metrics=(MetricSpec("reps", "n"),))
+        store.start_session(root, name=f"{name} session")
+    engine.dispose()
+
+
+def counts(engine: Any, fractal: str) -> dict[str, Any]:
+    with engine.connect() as conn:
+
+        def one(sql: str) -> Any:
+            return conn.execute(text(sql), {"f": fractal}).scalar()
+
+        root = "(SELECT id FROM goals WHERE name = :f AND parent_id IS NULL)"
+        return {
+            "scales_instances": one(
+                "SELECT count(*) FROM activity_instances i JOIN activities a ON a.id = "
+                f"i.activity_id WHERE a.name = 'Scales' AND i.root_id = {root}"
+            ),
+            "scales_completed": one(
+                "SELECT count(*) FROM activity_instances i JOIN activities a ON a.id = "
+                f"i.activity_id WHERE a.name = 'Scales' AND i.completed_at IS NOT NULL "
+                f"AND i.root_id = {root}"
+            ),
+            "intervals": one(f"SELECT count(*) FROM work_intervals WHERE root_id = {root}"),
+            "running": one(
+                f"SELECT count(*) FROM work_intervals WHERE ended_at IS NULL AND root_id = {root}"
+            ),
+            "sets": one(f"SELECT count(*) FROM activity_sets WHERE root_id = {root}"),
+            "reps": sorted(
+                int(v)
+                for v in conn.execute(
+                    text(f"SELECT value FROM metric_values WHERE root_id = {root}"), {"f": fractal}
+                ).scalars()
+            ),
+        }
+
+
+def test_two_writer_processes_lose_nothing(tmp_path: Path) -> None:
+    db = tmp_path / "shared.db"
+    url = f"sqlite:///{db}"
+    setup(url)
+    go = tmp_path / "go"
+    env = child_env()
+    writers = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                str(HERE / "rel_cli_loop.py"),
+                str(db),
+                name,
+                str(PER_WRITER),
+                str(go),
+            ],
+            cwd=tmp_path,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for name in FRACTALS
+    ]
+    real: list[subprocess.Popen[str]] = []
+    try:
+        go.touch()  # both loops start now
+        # Real `fractal` processes join the race (a third fractal, so each one's count is
+        # exact too).
+        real = [
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-c",
+                    "from fractal_tui.cli import main; main()",
+                    "--db",
+                    str(db),
+                    "--fractal",
+                    "Gamma",
+                    "log",
+                    "Squat",
+                    f"reps={1000 + k}",
+                ],
+                cwd=tmp_path,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for k in range(REAL_PROCESSES)
+        ]
+        outputs = [w.communicate(timeout=180) for w in writers]
+        real_outputs = [p.communicate(timeout=60) for p in real]
+    finally:
+        for proc in (*writers, *real):
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+
+    for writer, (out, err) in zip(writers, outputs, strict=True):
+        assert writer.returncode == 0, err
+        assert err == ""
+        report = json.loads(out)
+        assert report["ran"] == PER_WRITER
+        assert report["failures"] == [], report["failures"][:3]
+    for proc, (out, err) in zip(real, real_outputs, strict=True):
+        assert proc.returncode == 0, err
+        assert err == "", err
+        assert out.startswith("Logged Squat"), out
+
+    engine = make_engine(url)
+    try:
+        cycles = PER_WRITER // 3
+        for name in FRACTALS:
+            assert counts(engine, name) == {
+                "scales_instances": cycles,
+                "scales_completed": cycles,
+                "intervals": cycles,
+                "running": 0,
+                "sets": cycles,
+                "reps": [i for i in range(PER_WRITER) if i % 3 == 1],
+            }, name
+        gamma = counts(engine, "Gamma")
+        assert gamma["sets"] == REAL_PROCESSES
+        assert gamma["reps"] == [1000 + k for k in range(REAL_PROCESSES)]
+        assert integrity_check(engine) == []
+        assert Store(engine).check_invariants() == []
+        assert invariant_problems(engine) == []
+    finally:
+        engine.dispose()
