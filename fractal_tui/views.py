@@ -633,3 +633,13 @@ class NoteSubject:
     id: str
     root_id: str
     label: str  # e.g. "goal 'Bach prelude'", "session 'Morning' (started …)"
+
+
+@dataclass(frozen=True)
+class BulkResult:
+    """What one bulk call wrote: row counts by kind (plural) and the ids of its top rows
+    (the goals or sessions given, in order)."""
+
+    root_id: str
+    counts: dict[str, int]
+    ids: tuple[str, ...] = ()
