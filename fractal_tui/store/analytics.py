@@ -385,15 +385,14 @@ class AnalyticsMixin(StoreBase):
                 ),
             ).where(in_range)
         ).one()
-        # The unfinished session (and any completed one without a stored duration): by rule.
+        # The unfinished session (and any ended one without a stored duration): by the rule.
         session_seconds = float(stored or 0)
-        for started, ended, paused_at, paused, done, duration in s.execute(
+        for row in s.execute(
             select(
                 PracticeSession.started_at,
                 PracticeSession.ended_at,
                 PracticeSession.paused_at,
                 PracticeSession.paused_seconds,
-                PracticeSession.completed_at,
                 PracticeSession.duration_seconds,
             ).where(
                 in_range,
@@ -403,12 +402,7 @@ class AnalyticsMixin(StoreBase):
                 ),
             )
         ):
-            if done is not None and duration is None:
-                session_seconds += timing.session_duration(started, ended or done, paused or 0)
-            elif done is None:
-                session_seconds += timing.session_elapsed(
-                    started, now, ended_at=ended, paused_at=paused_at, paused_seconds=paused or 0
-                )
+            session_seconds += timing.session_seconds(row, now)
         practice = sum(
             rules.interval_seconds(i.started_at, i.ended_at, now, start, end) for i in intervals
         )
