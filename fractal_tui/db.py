@@ -217,6 +217,16 @@ def _run_alembic(engine: Engine, action: str, revision: str) -> None:
                 command.downgrade(config, revision)
         except CommandError as exc:
             raise FractalError(f"Cannot {action} to {revision!r}: {exc}") from exc
+        except Exception as exc:
+            # A revision that fails (its own error, or env.py's consistency check) is rolled
+            # back as a whole; say so, and where the database stands, instead of a traceback.
+            if conn.in_transaction():
+                conn.rollback()
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise FractalError(
+                f"Cannot {action} to {revision!r}: a migration failed ({reason}). It was rolled "
+                f"back; the database is at revision {current_revision(engine) or '(empty)'}."
+            ) from exc
 
 
 def upgrade(engine: Engine, to: str = "head") -> None:
