@@ -180,7 +180,8 @@ class StoreBase:
         *where: Any,
         name_attr: str = "name",
     ) -> M:
-        """A row by id, unique id prefix (4+ characters) or exact name (case-insensitive).
+        """A row by id, unique id prefix (4+ characters), exact name (case-insensitive), or
+        else a unique name prefix (3+ characters).
 
         An ambiguous name is an error that lists the candidates.
         """
@@ -193,17 +194,25 @@ class StoreBase:
             return row
         matches: list[M] = []
         if len(ref) >= 4:
-            like = ref.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
             matches = list(
                 s.execute(
-                    select(model).where(col_id.like(like, escape="\\"), *where).limit(10)
+                    select(model).where(_starts_with(col_id, ref), *where).limit(10)
                 ).scalars()
             )
+        name_col = getattr(model, name_attr)
         if not matches:
-            name_col = getattr(model, name_attr)
             matches = list(
                 s.execute(
                     select(model).where(func.lower(name_col) == ref.lower(), *where).limit(10)
+                ).scalars()
+            )
+        if not matches and len(ref) >= 3:
+            # People type "Hanon" for "Hanon exercises": a unique name prefix is enough.
+            matches = list(
+                s.execute(
+                    select(model)
+                    .where(_starts_with(func.lower(name_col), ref.lower()), *where)
+                    .limit(10)
                 ).scalars()
             )
         if len(matches) == 1:
@@ -611,6 +620,12 @@ class StoreBase:
 
 
 # --- helpers -----------------------------------------------------------------------------
+
+
+def _starts_with(column: Any, prefix: str) -> Any:
+    """column LIKE 'prefix%' with LIKE's wildcards in the prefix taken literally."""
+    escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return column.like(escaped + "%", escape="\\")
 
 
 def _integrity_message(exc: IntegrityError) -> str:
