@@ -52,16 +52,31 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
 
 
 def _prepare_sqlite_file(path: Path) -> None:
-    """Create a private directory and a private (0600) file before SQLite opens it."""
-    parent = path.parent
-    if not parent.exists():
-        try:
-            parent.mkdir(mode=0o700, parents=True)
-        except FileExistsError:
-            pass  # another process won the race; leave its permissions alone
-        else:
-            os.chmod(parent, 0o700)  # mkdir's mode is masked by the umask
+    """Create private directories and a private (0600) file before SQLite opens it."""
+    _make_private_dirs(path.parent)
     _create_private_file(path)
+
+
+def _make_private_dirs(folder: Path) -> None:
+    """Create `folder` and every missing ancestor with mode 0700 (whatever the umask).
+
+    mkdir(parents=True) would give the ancestors 0777 minus the umask: world-writable under
+    umask 000, so another user could swap the data directory. Existing folders are left
+    alone, as is one that another process creates first.
+    """
+    missing = []
+    current = folder
+    while not current.exists():
+        missing.append(current)
+        if current.parent == current:
+            break
+        current = current.parent
+    for directory in reversed(missing):
+        try:
+            directory.mkdir(mode=0o700)
+        except FileExistsError:
+            continue  # another process won the race; leave its permissions alone
+        os.chmod(directory, 0o700)  # mkdir's mode is masked by the umask
 
 
 def _create_private_file(path: Path) -> bool:
@@ -320,9 +335,7 @@ def backup_sqlite(url: str, dest: Path | None = None) -> Path:
 
 def _new_backup_file(source: Path) -> Path:
     folder = source.parent / "backups"
-    if not folder.exists():
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        os.chmod(folder, 0o700)
+    _make_private_dirs(folder)
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     # Two backups in one second (migrate, then restore) must not overwrite each other.
     for n in range(1, 1000):
