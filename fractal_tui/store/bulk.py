@@ -22,15 +22,17 @@ re-checked for overlaps (as with ``import_rows``). Targets of the fractal are re
 once at the end.
 """
 
+import time
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import func, insert, select
-from sqlalchemy.orm import Session
+from sqlalchemy import event, func, insert, select
+from sqlalchemy.orm import Session, sessionmaker
 
 from fractal_tui import hierarchy, timing
 from fractal_tui.errors import Invalid
@@ -47,7 +49,7 @@ from fractal_tui.models import (
     WorkInterval,
     new_id,
 )
-from fractal_tui.store.base import StoreBase, kind_name
+from fractal_tui.store.base import StoreBase, _hide_deleted_and_scope, kind_name
 from fractal_tui.store.goals import _clean_name
 from fractal_tui.store.practice import check_number, check_status
 from fractal_tui.store.sessions import clean_session_name
@@ -107,6 +109,35 @@ class _ActivityRules:
     splits: set[str]
 
 
+class _Batch:
+    """The outer transaction of ``batched``: a savepoint per unit, a commit now and then."""
+
+    def __init__(self, conn: Any, every: int, seconds: float) -> None:
+        self.conn, self.every, self.seconds = conn, every, seconds
+        self.tx = conn.begin()
+        self.units, self.since = 0, time.monotonic()
+
+    @contextmanager
+    def unit(self) -> Iterator[None]:
+        savepoint = self.conn.begin_nested()
+        try:
+            yield
+        except BaseException:
+            if savepoint.is_active:
+                savepoint.rollback()
+            raise
+        savepoint.commit()
+        self.units += 1
+        if self.units >= self.every or time.monotonic() - self.since >= self.seconds:
+            self.tx.commit()
+            self.tx = self.conn.begin()
+            self.units, self.since = 0, time.monotonic()
+
+    def finish(self) -> None:
+        if self.tx.is_active and not self.conn.in_nested_transaction():
+            self.tx.commit()
+
+
 def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
     it = iter(items)
     while chunk := list(islice(it, size)):
@@ -114,6 +145,48 @@ def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
 
 
 class BulkMixin(StoreBase):
+    # --- many calls, few commits -----------------------------------------------------
+
+    @contextmanager
+    def batched(
+        self, *, commit_every: int = 200, commit_seconds: float = 0.5
+    ) -> Iterator[Callable[[], AbstractContextManager[None]]]:
+        """Run many store calls over one connection with few commits; each unit is atomic.
+
+            with store.batched() as unit:
+                for line in lines:
+                    with unit():          # a savepoint: an error undoes this unit only
+                        store.log(...)    # the store's own transactions nest inside it
+
+        A unit that raises leaves nothing behind, even if it made several store calls;
+        the others are kept. The work so far is committed every ``commit_every`` units or
+        ``commit_seconds`` (so the TUI or another process is never locked out for long),
+        and at the end. For one thread only (the CLI's `fractal batch`).
+        """
+        if commit_every < 1:
+            raise Invalid("commit_every must be at least 1")
+        conn = self.engine.connect()
+        # Every store transaction, reads included, becomes a savepoint inside the unit's
+        # savepoint on this one connection (so reads see the batch's own writes).
+        sessions = sessionmaker(
+            conn, class_=Session, expire_on_commit=False, join_transaction_mode="create_savepoint"
+        )
+        event.listen(sessions, "do_orm_execute", _hide_deleted_and_scope)
+        saved = {n: getattr(self, n) for n in ("_sessions", "_read_sessions") if hasattr(self, n)}
+        for name in saved:
+            setattr(self, name, sessions)
+        batch = _Batch(conn, commit_every, commit_seconds)
+        try:
+            yield batch.unit
+            batch.finish()
+        except BaseException:
+            batch.finish()  # units that finished are whole: keep them when the caller stops
+            raise
+        finally:
+            for name, maker in saved.items():
+                setattr(self, name, maker)
+            conn.close()
+
     # --- goals -----------------------------------------------------------------------
 
     def bulk_add_goals(self, root_id: str, goals: Iterable[BulkGoal]) -> BulkResult:

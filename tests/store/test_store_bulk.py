@@ -344,3 +344,44 @@ def test_bulk_refuses_an_unknown_fractal(store: Any, engine: Any) -> None:
     with pytest.raises(Exception, match="no goal"):
         store.bulk_add_sessions("not-a-fractal", [])
     assert row_counts(engine) == before
+
+
+# --- batched: many store calls, few commits -----------------------------------------------
+
+
+def goal_names(engine: Any) -> set[str]:
+    """Goals another connection can see (committed ones), read without the write lock."""
+    with engine.connect().execution_options(fractal_read_only=True) as conn:
+        return set(conn.execute(text("SELECT name FROM goals")).scalars())
+
+
+def test_batched_units_are_atomic_and_committed_in_steps(
+    store: Any, root: str, engine: Any
+) -> None:
+    with store.batched(commit_every=2, commit_seconds=3600) as unit:
+        with unit():
+            store.add_goal(root, "One")
+        assert "One" not in goal_names(engine)  # not committed yet
+        with pytest.raises(Invalid), unit():
+            store.add_goal(root, "Two")  # written, then undone with its unit
+            store.add_goal(root, "")
+        with unit():
+            store.add_goal(root, "Three")
+        assert {"One", "Three"} <= goal_names(engine)  # two units: committed
+        with unit():
+            store.add_goal(root, "Four")
+        assert [g.name for g in store.goals(root)][1:] == ["One", "Three", "Four"]
+    assert goal_names(engine) == {"Piano", "One", "Three", "Four"}
+    assert store.check_invariants() == []
+    store.add_goal(root, "After")  # the store is back to its own transactions
+    assert "After" in goal_names(engine)
+
+
+def test_batched_keeps_finished_units_when_the_caller_stops(
+    store: Any, root: str, engine: Any
+) -> None:
+    with pytest.raises(KeyError), store.batched() as unit:
+        with unit():
+            store.add_goal(root, "Kept")
+        raise KeyError("stopped")
+    assert goal_names(engine) == {"Piano", "Kept"}
