@@ -35,6 +35,8 @@ M = TypeVar("M", bound=SQLModel)
 
 # Execution option that lets a read see soft-deleted rows (trash, restore, export).
 INCLUDE_DELETED = "include_deleted"
+# Same name as db.READ_ONLY_OPTION; repeated so the store does not import engine set-up.
+READ_ONLY_OPTION = "fractal_read_only"
 
 # Friendly names for rows, used in messages and delete summaries.
 KIND_NAMES: dict[str, tuple[str, str]] = {
@@ -109,7 +111,15 @@ class StoreBase:
         self.engine = engine
         self.clock = clock
         self._sessions = sessionmaker(engine, class_=Session, expire_on_commit=False)
-        event.listen(self._sessions, "do_orm_execute", _hide_deleted_and_scope)
+        # Reads begin a plain transaction on SQLite, so `fractal status` in a shell prompt
+        # never waits for (or takes) the write lock.
+        self._read_sessions = sessionmaker(
+            engine.execution_options(**{READ_ONLY_OPTION: True}),
+            class_=Session,
+            expire_on_commit=False,
+        )
+        for maker in (self._sessions, self._read_sessions):
+            event.listen(maker, "do_orm_execute", _hide_deleted_and_scope)
 
     # --- unit of work ------------------------------------------------------------------
 
@@ -132,7 +142,7 @@ class StoreBase:
     @contextmanager
     def _read(self, root_id: str | None = None) -> Iterator[Session]:
         """A read-only unit of work (rolled back at the end)."""
-        with self._sessions() as s:
+        with self._read_sessions() as s:
             if root_id is not None:
                 s.info["root_id"] = root_id
             try:

@@ -612,6 +612,8 @@ class SessionsMixin(StoreBase):
                 session,
                 f"reopened {session_label(session)}",
             )
+            # Targets met only because the session had ended must be checked again.
+            self._on_session_ended(s, session)
             return self._session_view(s, session)
 
     def set_session_times(
@@ -647,6 +649,7 @@ class SessionsMixin(StoreBase):
                     "duration_seconds": timing.session_duration(start, end, session.paused_seconds),
                 }
             self._update(s, session, **changes)
+            self._on_session_ended(s, session)  # times decide which targets' ranges count
             return self._session_view(s, session)
 
     # --- instances -----------------------------------------------------------------------
@@ -853,6 +856,7 @@ class SessionsMixin(StoreBase):
             self._save_ledger(s, session, rows, spans)
             if instance.completed_at is not None:
                 self._update(s, instance, completed_at=end)
+                self._on_instance_completed(s, instance)
             return self._instance_view(s, instance)
 
     def _before_delete_ActivityInstance(self, s: Session, instance: ActivityInstance) -> None:  # noqa: N802
