@@ -385,3 +385,38 @@ def test_batched_keeps_finished_units_when_the_caller_stops(
             store.add_goal(root, "Kept")
         raise KeyError("stopped")
     assert goal_names(engine) == {"Piano", "Kept"}
+
+
+# --- planner statistics after a bulk load (SQLite) ------------------------------------------
+
+
+def test_a_grown_database_gets_planner_statistics_once(sqlite_url: str, clock: Any) -> None:
+    from fractal_tui import db
+    from fractal_tui.store import Store
+
+    engine = db.make_engine(sqlite_url)
+    db.ensure_schema(engine)
+    store = Store(engine, clock=clock)
+    root = store.create_fractal("Piano").id
+    acts = {
+        "scales": store.add_activity(root, "Scales", metrics=(MetricSpec("bpm", "bpm"),)),
+        "curl": store.add_activity(
+            root,
+            "Curl",
+            has_sets=True,
+            metrics=(MetricSpec("weight", "kg"), MetricSpec("reps", "reps")),
+            splits=(SplitSpec("Left"), SplitSpec("Right")),
+        ),
+    }
+    assert db.refresh_statistics(engine) is False  # too small to matter
+    store.bulk_add_sessions(root, (session(acts, d) for d in range(150)))  # 1050 values
+    db.ensure_schema(engine)  # what every command does first
+
+    def stats() -> int:
+        with engine.connect().execution_options(fractal_read_only=True) as conn:
+            return conn.execute(text("SELECT count(*) FROM sqlite_stat1")).scalar()
+
+    assert stats() > 0
+    assert db.refresh_statistics(engine) is False  # not grown since
+    assert db.refresh_statistics(engine, force=True) is True
+    engine.dispose()
