@@ -281,12 +281,11 @@ class PracticeMixin(SessionsMixin):
         metrics: list[MetricDefinition],
         values: Mapping[str, float | None],
     ) -> list[tuple[MetricDefinition, float | None]]:
-        by_name = {m.name.lower(): m for m in metrics}
         out = []
         for name, value in values.items():
-            metric = by_name.get((name or "").strip().lower())
+            metric = _match_metric(metrics, name)
             if metric is None:
-                known = ", ".join(m.name for m in metrics)
+                known = ", ".join(f"{m.name} ({m.unit})" for m in metrics)
                 raise Invalid(f"{activity.name!r} has no metric {name!r}; its metrics: {known}")
             out.append((metric, None if value is None else check_number(value, metric.name)))
         return out
@@ -355,3 +354,16 @@ class PracticeMixin(SessionsMixin):
             if filled is None:
                 return last, len(sets)
         return self._new_set(s, instance, SetStatus.completed.value), len(sets) + 1
+
+
+def _match_metric(metrics: list[MetricDefinition], name: str) -> MetricDefinition | None:
+    """A metric by name, else by unit, else by a unique name prefix (reps, rep, Repetitions)."""
+    key = (name or "").strip().lower()
+    if not key:
+        return None
+    for attribute in ("name", "unit"):
+        found = [m for m in metrics if getattr(m, attribute).lower() == key]
+        if len(found) == 1:
+            return found[0]
+    found = [m for m in metrics if m.name.lower().startswith(key)]
+    return found[0] if len(found) == 1 else None

@@ -228,7 +228,7 @@ def test_log_rejects_bad_input_and_writes_nothing(
     store.log(root, "Squat", {"weight": 100, "reps": 5})
     before = store.session_detail(session.id)
     cases = [
-        (("Squat", {"sets": 5}), {}, "no metric 'sets'; its metrics: weight, reps"),
+        (("Squat", {"sets": 5}), {}, r"no metric 'sets'; its metrics: weight \(kg\), reps"),
         (("Squat", {}), {}, "at least one value"),
         (("Squat", {"reps": float("nan")}), {}, "finite"),
         (("Squat", {"reps": 5}), {"set_index": 3}, "there is no set 3"),
@@ -273,3 +273,23 @@ def test_values_changed_hook_fires_for_every_change(engine: Any, clock: Any) -> 
     store.remove_set(one.id)
     store.log(root, "Row", {"meters": 250})
     assert calls == [inst.id] * 5
+
+
+def test_log_matches_a_metric_by_unit_or_unique_name_prefix(store, clock) -> None:
+    # People type the unit they see ("reps") or the start of the name ("rep").
+    root = store.create_fractal("Gym")
+    store.add_activity(
+        root.id,
+        "Squat",
+        has_sets=True,
+        metrics=(MetricSpec("Weight", "kg"), MetricSpec("Repetitions", "reps")),
+    )
+    store.start_session(root.id)
+    first = store.log(root.id, "Squat", {"kg": 100, "reps": 5})
+    second = store.log(root.id, "Squat", {"weight": 105, "rep": 4})
+    assert sorted(v.value for v in first.values) == [5, 100]
+    assert sorted(v.value for v in second.values) == [4, 105]
+    before = store.session_detail(store.active_session(root.id).id)
+    with pytest.raises(Invalid, match="no metric 'height'.*Weight \\(kg\\)"):
+        store.log(root.id, "Squat", {"height": 1})
+    assert store.session_detail(store.active_session(root.id).id) == before
