@@ -1,5 +1,6 @@
 """The detail panel of the goal tree: everything about the selected goal."""
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from rich.console import Group
@@ -12,6 +13,7 @@ from fractal_tui.hierarchy import LEVEL_NAMES
 from fractal_tui.timeparse import countdown
 from fractal_tui.views import GoalDetail, TargetView
 from fractal_tui.widgets import age, local_time
+from fractal_tui.widgets.target_progress import TargetLine, lines_by_target, progress_line
 
 
 def _number(value: float) -> str:
@@ -60,16 +62,18 @@ class GoalDetailPanel(VerticalScroll):
     def compose(self):  # type: ignore[no-untyped-def]
         yield Static("", id="goal-detail-body")
 
-    def show_detail(self, detail: GoalDetail | None, now: datetime) -> None:
+    def show_detail(
+        self, detail: GoalDetail | None, now: datetime, progress: Sequence[TargetLine] = ()
+    ) -> None:
         self.detail = detail
         body = self.query_one("#goal-detail-body", Static)
         if detail is None:
             body.update(Text("No goal selected.", style="dim"))
             return
-        body.update(render_detail(detail, now))
+        body.update(render_detail(detail, now, progress))
 
 
-def render_detail(detail: GoalDetail, now: datetime) -> Group:
+def render_detail(detail: GoalDetail, now: datetime, progress: Sequence[TargetLine] = ()) -> Group:
     goal = detail.goal
     today = now.astimezone().date()
     title = Text(goal.name, style="bold")
@@ -109,7 +113,11 @@ def render_detail(detail: GoalDetail, now: datetime) -> Group:
 
     parts += [Text(), Text(f"Targets ({len(detail.targets)})", style="bold")]
     if detail.targets:
-        parts += [target_line(t) for t in detail.targets]
+        lines = lines_by_target(progress)
+        for t in detail.targets:
+            parts.append(target_line(t))
+            if t.id in lines:
+                parts.append(progress_line(lines[t.id]))
     else:
         parts.append(Text("none yet", style="dim"))
 
