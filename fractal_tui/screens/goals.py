@@ -18,12 +18,14 @@ from fractal_tui.widgets.confirm import ConfirmScreen
 from fractal_tui.widgets.form import Field, FormScreen, optional_date
 from fractal_tui.widgets.goal_detail import GoalDetailPanel
 from fractal_tui.widgets.goal_tree import GoalTree
+from fractal_tui.widgets.target_progress import TargetLine, load_target_lines
 
 
 @dataclass(frozen=True)
 class GoalsData:
     goals: tuple[GoalView, ...]
     detail: GoalDetail | None
+    progress: tuple[TargetLine, ...] = ()
 
 
 LEVEL_OPTIONS = [(name, rank) for rank, name in enumerate(LEVEL_NAMES)]
@@ -85,6 +87,7 @@ class GoalsScreen(FractalScreen):
         Binding("s", "add_sibling", "Add sibling"),
         Binding("e", "edit", "Edit"),
         Binding("c", "complete", "Done"),
+        Binding("T", "add_target", "Target", tooltip="Add a target to the goal"),
         Binding("d,delete", "delete", "Delete"),
         Binding("K,shift+up", "move_up", "Move up", key_display="K", show=False),
         Binding("J,shift+down", "move_down", "Move down", key_display="J", show=False),
@@ -126,12 +129,15 @@ class GoalsScreen(FractalScreen):
         store = self.app.store  # type: ignore[attr-defined]
         goals = tuple(store.goals(self.fractal_id))
         detail = None
+        progress: tuple[TargetLine, ...] = ()
         if self._selected_id:
             try:
                 detail = store.goal_detail(self._selected_id)
+                if detail.targets:
+                    progress = load_target_lines(store, detail.goal.id)
             except NotFound:
                 detail = None
-        return GoalsData(goals, detail)
+        return GoalsData(goals, detail, progress)
 
     def show(self, data: GoalsData) -> None:
         tree = self.tree
@@ -142,7 +148,7 @@ class GoalsScreen(FractalScreen):
         self._pending_select = None
         current = tree.cursor_goal
         if current is not None and data.detail is not None and data.detail.goal.id == current.id:
-            self._show_detail(data.detail)
+            self._show_detail(data.detail, data.progress)
         elif current is not None:
             self._load_detail(current.id)
 
@@ -169,18 +175,21 @@ class GoalsScreen(FractalScreen):
         def work() -> None:
             try:
                 detail = store.goal_detail(goal_id)
+                progress = load_target_lines(store, goal_id) if detail.targets else ()
             except FractalError:
                 return
-            self.app.call_from_thread(self._detail_loaded, detail, generation)
+            self.app.call_from_thread(self._detail_loaded, detail, generation, progress)
 
         self.run_worker(work, thread=True, group="detail", exit_on_error=False)
 
-    def _detail_loaded(self, detail: GoalDetail, generation: int) -> None:
+    def _detail_loaded(
+        self, detail: GoalDetail, generation: int, progress: tuple[TargetLine, ...] = ()
+    ) -> None:
         if generation == self._detail_generation:
-            self._show_detail(detail)
+            self._show_detail(detail, progress)
 
-    def _show_detail(self, detail: GoalDetail) -> None:
-        self.query_one(GoalDetailPanel).show_detail(detail, self.app.clock())  # type: ignore[attr-defined]
+    def _show_detail(self, detail: GoalDetail, progress: tuple[TargetLine, ...] = ()) -> None:
+        self.query_one(GoalDetailPanel).show_detail(detail, self.app.clock(), progress)  # type: ignore[attr-defined]
 
     def _select_after_reload(self, goal: Any) -> None:
         if goal is not None and getattr(goal, "id", None):
@@ -287,6 +296,34 @@ class GoalsScreen(FractalScreen):
             self.notify(f"{updated.name!r} is {state}.", timeout=3)
 
         self.run_store(store.complete_goal, goal.id, undo=goal.done, done=done)
+
+    def action_add_target(self) -> None:
+        goal = self._need_goal()
+        if goal is None:
+            return
+        from fractal_tui.widgets.target_form import TargetForm
+
+        store = self.app.store  # type: ignore[attr-defined]
+
+        def submit(v: dict[str, Any]) -> Any:
+            return store.add_target(goal.id, **v)
+
+        def added(target: Any) -> None:
+            if target is not None:
+                met = " (already met)" if target.met_at is not None else ""
+                self.notify(f"Added target {target.name!r}{met}.", timeout=4)
+                self._select_after_reload(goal)
+
+        def loaded(activities: Any) -> None:
+            if not activities:
+                self.notify(
+                    "A target is about an activity: press 3 and add one first.",
+                    severity="warning",
+                )
+                return
+            self.app.push_screen(TargetForm(goal, activities, submit), added)
+
+        self.run_store(store.activities, goal.root_id, done=loaded, reload=False)
 
     def action_delete(self) -> None:
         goal = self._need_goal()
