@@ -15,7 +15,6 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from fractal_tui.errors import Conflict, Invalid
-from fractal_tui.models import new_id
 from fractal_tui.views import (
     ConditionSpec,
     GoalView,
@@ -30,9 +29,8 @@ SESSIONS_PER_SCALE = 18
 DAYS_BETWEEN_SESSIONS = 2
 MAX_SCALE = 1000
 # The latest sessions are played through the live practice loop (events, pause/resume);
-# older ones are imported in bulk, BULK_CHUNK sessions per transaction.
+# older ones go in through the store's bulk path, in one transaction.
 LIVE_SESSIONS = 2
-BULK_CHUNK = 25
 SEED = 20260105
 
 
@@ -338,7 +336,7 @@ class _Builder:
     # --- the history ---------------------------------------------------------------------
 
     def _history(self) -> None:
-        """Old sessions in bulk (one import per chunk), the latest ones through the live loop.
+        """Old sessions through the bulk path, the latest ones through the live loop.
 
         The live sessions log the events a person would see (session completed, target
         met) and go through pause and resume; the bulk keeps a large scale fast.
@@ -346,13 +344,8 @@ class _Builder:
         total = SESSIONS_PER_SCALE * self.scale
         plans = [self._plan(index, total) for index in range(total)]
         bulk, live = plans[:-LIVE_SESSIONS], plans[-LIVE_SESSIONS:]
-        for start in range(0, len(bulk), BULK_CHUNK):
-            chunk = bulk[start : start + BULK_CHUNK]
-            self.store.import_rows(
-                self._rows(chunk), log=f"demo: added {len(chunk)} sessions of practice history"
-            )
-        if bulk:
-            self.store.evaluate_targets(self.root.id)
+        if bulk:  # one transaction; the store re-evaluates the targets once at the end
+            self.store.bulk_add_sessions(self.root.id, (self._bulk(plan) for plan in bulk))
         for plan in live:
             self._play(plan)
 
@@ -448,101 +441,49 @@ class _Builder:
                 )
         store.end_session(session.id, at=plan.ended_at)
 
-    # --- writing plans: in bulk ---------------------------------------------------------
+    # --- writing a plan: in bulk --------------------------------------------------------
 
-    def _rows(self, plans: list[_SessionPlan]) -> dict[str, list[dict[str, Any]]]:
-        """Rows for ``store.import_rows``: the same practice as ``_play`` would record."""
-        from fractal_tui import timing
+    def _bulk(self, plan: _SessionPlan) -> Any:
+        """The same practice as ``_play`` records, as one session for the bulk path."""
+        from fractal_tui.store.bulk import BulkInstance, BulkSession, BulkSet
 
-        rows: dict[str, list[dict[str, Any]]] = {
-            "sessions": [],
-            "session_goals": [],
-            "activity_instances": [],
-            "work_intervals": [],
-            "activity_sets": [],
-            "metric_values": [],
-        }
-        for plan in plans:
-            sid = new_id()
-            paused = sum((i.pause[1] - i.pause[0]).total_seconds() for i in plan.items if i.pause)
-            rows["sessions"].append(
-                {
-                    "id": sid,
-                    "root_id": self.root.id,
-                    "name": plan.name,
-                    "started_at": plan.started_at,
-                    "ended_at": plan.ended_at,
-                    "completed_at": plan.ended_at,
-                    "paused_seconds": paused,
-                    "duration_seconds": timing.session_duration(
-                        plan.started_at, plan.ended_at, paused
-                    ),
-                    "created_at": plan.started_at,
-                    "updated_at": plan.ended_at,
-                }
+        instances = []
+        for item in plan.items:
+            activity = self.activities[item.key]
+            sets = tuple(
+                BulkSet(values=self._cells(activity, r)) for r in item.records if r.set_number
             )
-            for key in plan.goal_keys:
-                rows["session_goals"].append(
-                    {"id": new_id(), "session_id": sid, "goal_id": self.goals[key].id}
+            loose = tuple(
+                c for r in item.records if not r.set_number for c in self._cells(activity, r)
+            )
+            intervals = (
+                ((item.started_at, item.pause[0]), (item.pause[1], item.ended_at))
+                if item.pause
+                else ((item.started_at, item.ended_at),)
+            )
+            instances.append(
+                BulkInstance(
+                    activity_id=activity.id,
+                    intervals=intervals,
+                    completed_at=item.ended_at,
+                    sets=sets,
+                    values=loose,
                 )
-            for position, item in enumerate(plan.items):
-                iid = new_id()
-                activity = self.activities[item.key]
-                rows["activity_instances"].append(
-                    {
-                        "id": iid,
-                        "session_id": sid,
-                        "activity_id": activity.id,
-                        "completed_at": item.ended_at,
-                        "sort_order": position,
-                        "created_at": item.started_at,
-                        "updated_at": item.ended_at,
-                    }
-                )
-                spans = (
-                    [(item.started_at, item.pause[0]), (item.pause[1], item.ended_at)]
-                    if item.pause
-                    else [(item.started_at, item.ended_at)]
-                )
-                for begin, end in spans:
-                    rows["work_intervals"].append(
-                        {
-                            "id": new_id(),
-                            "session_id": sid,
-                            "instance_id": iid,
-                            "started_at": begin,
-                            "ended_at": end,
-                            "created_at": begin,
-                            "updated_at": end,
-                        }
-                    )
-                metrics = {m.name: m.id for m in activity.metrics}
-                splits = {sp.name: sp.id for sp in activity.splits}
-                for record in item.records:
-                    set_id = None
-                    if record.set_number is not None:
-                        set_id = new_id()
-                        rows["activity_sets"].append(
-                            {
-                                "id": set_id,
-                                "instance_id": iid,
-                                "status": "completed",
-                                "sort_order": record.set_number - 1,
-                                "created_at": item.ended_at,
-                                "updated_at": item.ended_at,
-                            }
-                        )
-                    for metric, value in record.values.items():
-                        rows["metric_values"].append(
-                            {
-                                "id": new_id(),
-                                "instance_id": iid,
-                                "set_id": set_id,
-                                "metric_id": metrics[metric],
-                                "split_id": splits[record.split] if record.split else None,
-                                "value": float(value),
-                                "created_at": item.ended_at,
-                                "updated_at": item.ended_at,
-                            }
-                        )
-        return rows
+            )
+        return BulkSession(
+            started_at=plan.started_at,
+            ended_at=plan.ended_at,
+            name=plan.name,
+            paused_seconds=sum(
+                (i.pause[1] - i.pause[0]).total_seconds() for i in plan.items if i.pause
+            ),
+            goal_ids=tuple(self.goals[k].id for k in plan.goal_keys),
+            instances=tuple(instances),
+        )
+
+    @staticmethod
+    def _cells(activity: Any, record: _Record) -> tuple[tuple[str, str | None, float], ...]:
+        """(metric id, split id, value) for each value of a record."""
+        metrics = {m.name: m.id for m in activity.metrics}
+        split = next((sp.id for sp in activity.splits if sp.name == record.split), None)
+        return tuple((metrics[name], split, float(value)) for name, value in record.values.items())
