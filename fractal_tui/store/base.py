@@ -492,12 +492,43 @@ class StoreBase:
         problem = self._restored_parent_problem(s, restored)
         if problem:
             raise Conflict(problem)
+        self._restored_order_fix(s, restored)
         return {m.__name__: len(ids) for m, ids in restored.items()}
+
+    def _restored_order_fix(self, s: Session, restored: dict[type[SQLModel], list[str]]) -> None:
+        """A restored row whose place a newer sibling took goes last, so orders stay unique."""
+        for model, ids in restored.items():
+            if not issubclass(model, Ordered):
+                continue
+            for row in self._list(s, model, model.id.in_(ids)):  # type: ignore[attr-defined]
+                clash = [
+                    r
+                    for r in self._siblings(s, row)
+                    if r.sort_order == row.sort_order and r.id != row.id
+                ]
+                if clash:
+                    self._update(s, row, sort_order=self._next_sort_order(s, row))
 
     def _restored_parent_problem(
         self, s: Session, restored: dict[type[SQLModel], list[str]]
     ) -> str | None:
-        """A restored row may not hang under a row that is still deleted."""
+        """A restored row may not hang under a row, or sit in a fractal, that is still deleted."""
+        for model, ids in restored.items():
+            if not issubclass(model, RootScoped):
+                continue
+            root = Goal.__table__.alias()  # type: ignore[attr-defined]
+            table = model.__table__  # type: ignore[attr-defined]
+            dead_root = s.execute(
+                select(root.c.name)
+                .select_from(table.join(root, root.c.id == table.c.root_id))
+                .where(table.c.id.in_(ids), root.c.deleted_at.is_not(None))
+                .limit(1)
+            ).scalar()
+            if dead_root is not None:
+                return (
+                    f"cannot restore this on its own: its fractal {dead_root!r} is deleted; "
+                    "restore the fractal first"
+                )
         for model, ids in restored.items():
             source = getattr(model, "__root_from__", None)
             if source is None:

@@ -386,11 +386,6 @@ def test_a_scripted_practice_loop_keeps_every_rule(engine: Any, delete_and_resto
     assert [len(i.intervals) for i in detail.instances] == [1, 2]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug in fractal_tui/store/base.py _restored_parent_problem: a batch restored after "
-    "its fractal was deleted comes back visible inside the deleted fractal",
-)
 @pytest.mark.parametrize("kind", ["activity", "group", "session"])
 def test_restore_into_a_deleted_fractal_is_refused(store: Any, engine: Any, kind: str) -> None:
     from rel_helpers import invariant_problems
@@ -411,11 +406,6 @@ def test_restore_into_a_deleted_fractal_is_refused(store: Any, engine: Any, kind
     assert invariant_problems(engine) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug in fractal_tui/store/base.py _restore_batch: a restored row keeps its old "
-    "sort_order although a sibling added after the delete took it; two visible siblings share it",
-)
 @pytest.mark.parametrize("kind", ["goal", "activity"])
 def test_restored_rows_keep_a_unique_sort_order(store: Any, engine: Any, kind: str) -> None:
     root = store.create_fractal("Piano").id
