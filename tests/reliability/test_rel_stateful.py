@@ -171,7 +171,7 @@ def make_machine(engine: Any) -> type[RuleBasedStateMachine]:
         def goal_op(self, data: Any) -> None:
             """Add a fractal; add, move, shift, place, complete (or undo) or delete a goal."""
             op = data.draw(st.sampled_from(GOAL_OPS), "op")
-            name = data.draw(names, "name")
+            name = data.draw(st.one_of(st.sampled_from(["Bach", "Scales"]), names), "name")
             level = data.draw(st.one_of(st.none(), st.integers(-1, 8)), "level")
             offset = data.draw(st.integers(-3, 3), "offset")
             flag = data.draw(st.booleans(), "flag")
@@ -295,9 +295,10 @@ def make_machine(engine: Any) -> type[RuleBasedStateMachine]:
                 return
             ids = rows_in_batch(engine, batch)
             if self.attempt(self.store.restore, batch) is not None:
-                # Known bug (test_restored_rows_keep_a_unique_sort_order below): a restored
-                # row keeps its old sort_order even when a new sibling took it meanwhile.
-                # Only clashes that involve a restored row are tolerated.
+                # Known bugs (the xfail tests below): a restored row keeps its old sort_order
+                # even when a new sibling took it meanwhile, and a restored running interval
+                # runs on in a session that was paused or ended since. Only these problems,
+                # and only on restored rows, are tolerated.
                 self.restored.update(ids)
 
         def clock_op(self, data: Any) -> None:
@@ -423,3 +424,33 @@ def test_restored_rows_keep_a_unique_sort_order(store: Any, engine: Any, kind: s
     orders = [n for _, n in order()]
     assert len(set(orders)) == len(orders), order()
     assert invariant_problems(engine) == []
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug in fractal_tui/store/sessions.py:862 _before_delete_ActivityInstance: deleting "
+    "an instance whose timer runs keeps the interval open; restoring it after the session was "
+    "paused or ended revives a running timer there",
+)
+@pytest.mark.parametrize("then", ["pause", "end"])
+def test_restoring_a_deleted_running_instance_does_not_revive_its_timer(
+    store: Any, clock: Any, engine: Any, then: str
+) -> None:
+    root = store.create_fractal("Piano").id
+    scales = store.add_activity(root, "Scales").id
+    session = store.start_session(root).id
+    clock.advance(minutes=1)
+    instance = store.start_activity(root, scales).id
+    clock.advance(minutes=1)
+    batch = store.delete("instance", instance, root).batch
+    clock.advance(minutes=1)
+    if then == "pause":
+        store.pause_session(session)
+    else:
+        store.end_session(session)
+    clock.advance(minutes=1)
+    store.restore(batch)
+    assert invariant_problems(engine) == []
+    if then == "pause":
+        assert not store.status(root).running  # a paused session has no running timer
+        store.resume_session(session)  # and resumes without a conflict
