@@ -27,6 +27,7 @@ MAIN_SCREENS: dict[str, MainScreen] = {
     "analytics": MainScreen("4", "analytics:AnalyticsScreen", "Analytics"),
     "trash": MainScreen("5", "trash:TrashScreen", "Trash"),
     "history": MainScreen("6", "history:HistoryScreen", "History"),
+    "templates": MainScreen("7", "templates:TemplatesScreen", "Templates"),
 }
 
 
