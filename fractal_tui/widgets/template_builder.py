@@ -344,13 +344,15 @@ class TemplateBuilder(Screen[Any]):
 
     BINDINGS = [
         Binding("ctrl+s", "save", "Save"),
-        Binding("escape", "cancel", "Back"),
+        # Escape leaves every screen and form of the app; the footer keeps its room for the
+        # plan's keys (? lists it).
+        Binding("escape", "cancel", "Back", show=False),
         Binding("s", "add_section", "Section", tooltip="Add a section after this one"),
         Binding("a", "add_item", "Activity", tooltip="Add an activity after this line"),
         Binding("e", "edit", "Edit", tooltip="Rename the section or change the activity"),
         Binding("d,delete", "remove", "Remove", tooltip="Remove the line under the cursor"),
-        Binding("K,shift+up", "move(-1)", "↑", key_display="K", tooltip="Move it up"),
-        Binding("J,shift+down", "move(1)", "↓", key_display="J", tooltip="Move it down"),
+        Binding("K,shift+up", "move(-1)", "Up", key_display="K", tooltip="Move it up"),
+        Binding("J,shift+down", "move(1)", "Down", key_display="J", tooltip="Move it down"),
     ]
 
     def __init__(
