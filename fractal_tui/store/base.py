@@ -9,6 +9,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine, and_, event, func, or_, select, update
@@ -87,6 +88,15 @@ _HIDE_DELETED = [
 _SCOPED_MODELS = [m for m in MODELS.values() if issubclass(m, RootScoped)]
 
 
+@lru_cache(maxsize=64)
+def _scope_options(root_id: str) -> tuple[Any, ...]:
+    """Criteria keeping reads inside one fractal; built once per fractal, not per query."""
+    return tuple(
+        with_loader_criteria(m, lambda cls: cls.root_id == root_id, include_aliases=True)
+        for m in _SCOPED_MODELS
+    )
+
+
 def _hide_deleted_and_scope(state: ORMExecuteState) -> None:
     """Every ORM read hides soft-deleted rows and, inside a fractal, other fractals' rows."""
     if not state.is_select or state.is_column_load or state.is_relationship_load:
@@ -96,10 +106,7 @@ def _hide_deleted_and_scope(state: ORMExecuteState) -> None:
         options.extend(_HIDE_DELETED)
     root_id = state.session.info.get("root_id")
     if root_id is not None:
-        options.extend(
-            with_loader_criteria(m, lambda cls: cls.root_id == root_id, include_aliases=True)
-            for m in _SCOPED_MODELS
-        )
+        options.extend(_scope_options(root_id))
     if options:
         state.statement = state.statement.options(*options)
 
