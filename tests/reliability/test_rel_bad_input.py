@@ -226,7 +226,11 @@ def test_nan_and_infinity_are_refused_as_values(
         engine.dispose()
 
 
-@pytest.mark.parametrize("name", [LONG, "Bach\x07bell", "Tab\there", "esc\x1b[2J", "\x00"])
+@pytest.mark.parametrize(
+    "name",
+    [LONG, "Bach\x07bell", "Tab\there", "esc\x1b[2J", "\x00"],
+    ids=["10k-characters", "bell", "tab", "escape", "nul"],
+)
 @pytest.mark.parametrize(
     "build",
     [
