@@ -11,7 +11,6 @@ from typing import Any
 
 import click
 
-from fractal_tui import __version__
 from fractal_tui.errors import FractalError
 
 # command name -> "module:attribute" under fractal_tui.commands; imported on first use.
@@ -193,7 +192,14 @@ _SUMMARIES: dict[str, str] = {
     metavar="NAME-OR-ID",
     help="Which fractal (env FRACTAL_FRACTAL); defaults to the only one, else the last used.",
 )
-@click.version_option(__version__, prog_name="fractal")
+@click.option(
+    "--version",
+    is_flag=True,
+    is_eager=True,
+    expose_value=False,
+    callback=lambda ctx, _param, value: _print_version(ctx, value),
+    help="Show the version and exit.",
+)
 @click.pass_context
 def cli(ctx: click.Context, db: str | None, fractal: str | None) -> None:
     """Fractal: a keyboard-first practice tracker.
@@ -210,6 +216,16 @@ def cli(ctx: click.Context, db: str | None, fractal: str | None) -> None:
         from fractal_tui.app import run_tui
 
         run_tui(ctx.obj)
+
+
+def _print_version(ctx: click.Context, value: bool) -> None:
+    # The version is looked up only when asked (importlib.metadata costs ~20 ms to import).
+    if not value or ctx.resilient_parsing:
+        return
+    from fractal_tui import __version__
+
+    click.echo(f"fractal, version {__version__}")
+    ctx.exit()
 
 
 def main() -> None:
