@@ -26,10 +26,9 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass
 from datetime import date, datetime
 from itertools import islice
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import event, func, insert, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -59,8 +58,11 @@ from fractal_tui.views import BulkResult
 Cell = tuple[str, str | None, float]
 
 
-@dataclass(frozen=True)
-class BulkGoal:
+# The input specs are NamedTuples: immutable like the views, and cheaper to define (this
+# module is imported by every command, through Store).
+
+
+class BulkGoal(NamedTuple):
     """A goal to add. ``parent``: the index of an earlier BulkGoal of the same call, or the
     id of an existing goal of the fractal; None for a child of the fractal's root."""
 
@@ -71,14 +73,12 @@ class BulkGoal:
     deadline: date | None = None
 
 
-@dataclass(frozen=True)
-class BulkSet:
+class BulkSet(NamedTuple):
     status: str = "completed"
     values: tuple[Cell, ...] = ()
 
 
-@dataclass(frozen=True)
-class BulkInstance:
+class BulkInstance(NamedTuple):
     """An activity done in a session: its timer intervals (closed), sets or values."""
 
     activity_id: str
@@ -89,8 +89,7 @@ class BulkInstance:
     section: str = ""
 
 
-@dataclass(frozen=True)
-class BulkSession:
+class BulkSession(NamedTuple):
     """A finished session of the past with its instances, in the order they were done."""
 
     started_at: datetime
@@ -101,12 +100,11 @@ class BulkSession:
     instances: tuple[BulkInstance, ...] = ()
 
 
-@dataclass
 class _ActivityRules:
-    name: str
-    has_sets: bool
-    metrics: set[str]
-    splits: set[str]
+    __slots__ = ("name", "has_sets", "metrics", "splits")
+
+    def __init__(self, name: str, has_sets: bool, metrics: set[str], splits: set[str]) -> None:
+        self.name, self.has_sets, self.metrics, self.splits = name, has_sets, metrics, splits
 
 
 class _Batch:
