@@ -117,9 +117,9 @@ def invariant_problems(engine: Engine, *, restored: Iterable[str] = ()) -> list[
       owner (any ``__cascade__`` relation) or a deleted fractal.
     - ordering: sort_order is unique among visible siblings.
 
-    ``restored``: ids of rows a restore brought back. Two known store bugs involve only such
-    rows (a clashing sort_order; a running interval revived in a paused or ended session);
-    the caller may tolerate them there, and only there.
+    ``restored``: ids of rows a restore brought back. A known store bug involves only such
+    rows (a running interval revived in a paused or ended session); the caller may tolerate
+    it there, and only there.
     - timers: at most one running interval per session and one unfinished session per
       fractal; a running interval only in an unfinished, unpaused session and for an
       unfinished instance; no interval, session duration or paused time is negative.
@@ -192,7 +192,7 @@ def invariant_problems(engine: Engine, *, restored: Iterable[str] = ()) -> list[
             seen.setdefault(key, {}).setdefault(row["sort_order"], []).append(row["id"])
         for key, orders in seen.items():
             for order, ids in orders.items():
-                if len(ids) > 1 and not tolerated.intersection(ids):
+                if len(ids) > 1:
                     problems.append(f"{name}: sort_order {order} twice among {key}")
 
     # Timers and sessions.
