@@ -2,7 +2,8 @@
 
 A hypothesis state machine drives goals (add, move, reorder, complete, delete, restore),
 activities, sessions and timers (start, switch, pause, resume, stop, end, reopen, delete,
-restore), values (including NaN and infinity), purges and a fake clock. After every step the
+restore), values (including NaN and infinity), targets, notes, templates, groups, sets,
+manual times, purges and a fake clock. After every step the
 independent checks of rel_helpers, ``Store.check_invariants()`` and the SQLite integrity
 check (what `fractal db check` runs) must all come back empty, and a step that raised a
 domain error must have written nothing at all.
@@ -35,7 +36,7 @@ from fractal_tui.clock import FakeClock
 from fractal_tui.db import integrity_check
 from fractal_tui.errors import Conflict, Invalid, NotFound
 from fractal_tui.store import Store
-from fractal_tui.views import MetricSpec
+from fractal_tui.views import ConditionSpec, MetricSpec
 
 DOMAIN_ERRORS = (NotFound, Invalid, Conflict)
 
@@ -61,7 +62,20 @@ PRACTICE_OPS = (
     + ["log"] * 3
     + ["delete_session", "delete_instance"]
 )
-AREAS = ["practice"] * 6 + ["goal"] * 2 + ["activity", "restore", "clock"]
+AREAS = ["practice"] * 6 + ["goal"] * 2 + ["extra"] * 2 + ["activity", "restore", "clock"]
+EXTRA_OPS = [
+    "target",
+    "note",
+    "template",
+    "from_template",
+    "edit_activity",
+    "instance_times",
+    "session_times",
+    "set",
+    "group",
+    "with_children",
+    "delete_other",
+]
 GOAL_OPS = ["fractal", "add", "add", "move", "shift", "place", "complete", "delete"]
 
 SETTINGS = settings(
@@ -101,6 +115,9 @@ def make_machine(engine: Any) -> type[RuleBasedStateMachine]:
             self.sessions: list[tuple[str, str]] = []  # (root_id, session_id)
             self.instances: list[str] = []
             self.batches: list[str] = []
+            self.targets: list[tuple[str, str]] = []
+            self.notes: list[tuple[str, str]] = []
+            self.templates: list[tuple[str, str]] = []
             self.done: dict[str, int] = {}  # successful steps by operation
             self.errors = 0
             self.checked: dict[str, list[str]] | None = None
@@ -266,6 +283,94 @@ def make_machine(engine: Any) -> type[RuleBasedStateMachine]:
                 self.sessions.append((root, made.id))
 
         # --- the trash and the clock ------------------------------------------------
+
+        def extra_op(self, data: Any) -> None:
+            """Targets, notes, templates, manual times, sets, groups: the rest of the store."""
+            op = data.draw(st.sampled_from(EXTRA_OPS), "op")
+            root = data.draw(st.sampled_from(self.fractals), "root")
+            _, activity, _ = data.draw(st.sampled_from(self.activities), "activity")
+            goal = data.draw(st.sampled_from(self.goals), "goal")
+            session = (
+                data.draw(st.sampled_from(self.sessions), "session")[1] if self.sessions else None
+            )
+            instance = (
+                data.draw(st.sampled_from(self.instances), "instance") if self.instances else None
+            )
+            back = data.draw(st.integers(0, 90), "minutes back")
+            span = data.draw(st.integers(-5, 60), "minutes long")
+            value = data.draw(values, "value")
+            if op == "target":
+                kind = data.draw(st.sampled_from(["threshold", "sum", "frequency"]), "kind")
+                made = self.attempt(
+                    self.store.add_target,
+                    goal,
+                    activity,
+                    [ConditionSpec("reps", ">=", value)] if kind != "frequency" else [],
+                    kind=kind,
+                    count=data.draw(st.sampled_from([None, 1, 2]), "count"),
+                )
+                if made is not None:
+                    self.targets.append((made.root_id, made.id))
+            elif op == "note":
+                where = data.draw(st.sampled_from(["goal", "session", "instance"]), "on")
+                subject = {"goal": goal, "session": session, "instance": instance}[where]
+                made = self.attempt(
+                    self.store.add_note, **{f"{where}_id": subject}, text=data.draw(names, "text")
+                )
+                if made is not None:
+                    self.notes.append((made.root_id, made.id))
+            elif op == "template" and session is not None:
+                made = self.attempt(
+                    self.store.template_from_session, session, data.draw(names, "name")
+                )
+                if made is not None:
+                    self.templates.append((made.root_id, made.id))
+            elif op == "from_template" and self.templates:
+                t_root, template = data.draw(st.sampled_from(self.templates), "template")
+                made = self.attempt(self.store.start_session_from_template, t_root, template)
+                if made is not None:
+                    self.sessions.append((t_root, made.id))
+            elif op == "edit_activity":
+                metrics = data.draw(st.integers(0, 2), "metrics")
+                self.attempt(
+                    self.store.update_activity,
+                    activity,
+                    name=data.draw(st.one_of(st.none(), names), "name"),
+                    metrics=METRICS[:metrics] if data.draw(st.booleans(), "replace") else None,
+                )
+            elif op == "instance_times" and instance is not None:
+                start = self.clock.now - timedelta(minutes=back)
+                self.attempt(
+                    self.store.set_instance_times, instance, start, start + timedelta(minutes=span)
+                )
+            elif op == "session_times" and session is not None:
+                start = self.clock.now - timedelta(minutes=back)
+                end = start + timedelta(minutes=span) if data.draw(st.booleans(), "end") else None
+                self.attempt(self.store.set_session_times, session, start, end)
+            elif op == "set" and instance is not None:
+                made = self.attempt(self.store.add_set, instance, status="completed")
+                if made is not None and data.draw(st.booleans(), "remove"):
+                    summary = self.attempt(self.store.remove_set, made.id)
+                    if summary is not None:
+                        self.batches.append(summary.batch)
+            elif op == "group":
+                made = self.attempt(self.store.add_group, root, data.draw(names, "name"))
+                if made is not None:
+                    self.attempt(self.store.move_activity_to_group, activity, made.id)
+                    if data.draw(st.booleans(), "delete"):
+                        summary = self.attempt(self.store.delete, "group", made.id, root)
+                        if summary is not None:
+                            self.batches.append(summary.batch)
+            elif op == "with_children":
+                self.attempt(self.store.update_goal, goal, complete_with_children=True)
+            elif op == "delete_other":
+                kind = data.draw(st.sampled_from(["target", "template", "note"]), "kind")
+                pool = {"target": self.targets, "template": self.templates, "note": self.notes}
+                if pool[kind]:
+                    k_root, ref = data.draw(st.sampled_from(pool[kind]), "ref")
+                    summary = self.attempt(self.store.delete, kind, ref, k_root)
+                    if summary is not None:
+                        self.batches.append(summary.batch)
 
         def restore_op(self, data: Any) -> None:
             if not self.batches:
