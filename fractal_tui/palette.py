@@ -35,6 +35,11 @@ def _useful(binding: Binding) -> bool:
     return bool(binding.description) and action not in _SKIP_ACTIONS
 
 
+def _label(binding: Binding) -> str:
+    """The full wording: a footer label may be short ("Child"), its tooltip says it all."""
+    return binding.tooltip or binding.description
+
+
 def _key(app: Any, binding: Binding) -> str:
     return binding.key_display or app.get_key_display(binding)
 
@@ -49,7 +54,7 @@ def app_commands(app: Any, screen: Screen) -> Iterable[SystemCommand]:
             continue
         seen.add(binding.description)
         yield SystemCommand(
-            binding.description,
+            _label(binding),
             f"{_key(app, binding)} on this screen",
             _runner(app, screen, binding.action),
         )
@@ -72,7 +77,7 @@ def app_commands(app: Any, screen: Screen) -> Iterable[SystemCommand]:
             if not _useful(binding):
                 continue
             yield SystemCommand(
-                f"{entry.title}: {binding.description}",
+                f"{entry.title}: {_label(binding)}",
                 f"opens {entry.title}, then {_key(app, binding)}",
                 _switcher(app, name, binding.action),
                 discover=False,

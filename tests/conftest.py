@@ -42,7 +42,10 @@ def backends() -> list[str]:
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     # Any test that (indirectly) uses db_url runs once per available backend.
     if "db_backend" in metafunc.fixturenames:
-        metafunc.parametrize("db_backend", backends(), indirect=True)
+        # Screens hold no SQL, and a snapshot is one picture whatever the backend, so the
+        # TUI suite runs on SQLite only (tests/reliability drives the TUI on PostgreSQL).
+        in_tui = metafunc.definition.path.parent.name == "tui"
+        metafunc.parametrize("db_backend", ["sqlite"] if in_tui else backends(), indirect=True)
 
 
 @pytest.fixture(autouse=True)

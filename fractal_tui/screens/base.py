@@ -20,7 +20,7 @@ writes triggered by keys (complete, move, …), then ``reload()``.
 """
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -52,19 +52,35 @@ class NavBar(Static):
     }
     """
 
+    # Shorter titles for narrow terminals, so every key stays visible at 80 columns.
+    SHORT_TITLES: ClassVar[dict[str, str]] = {
+        "activities": "Library",
+        "analytics": "Stats",
+        "history": "Log",
+        "templates": "Plans",
+    }
+
     def on_mount(self) -> None:
+        self.refresh_tabs()
+
+    def on_resize(self) -> None:
         self.refresh_tabs()
 
     def refresh_tabs(self) -> None:
         from fractal_tui.screens import available_screens
 
         current = getattr(self.app, "current_mode", None)
+        screens = available_screens()
+        full = sum(len(f" {e.key} {e.title}") for e in screens.values()) + 2
+        width = self.size.width or self.app.size.width
+        short = width < full
         parts = []
-        for name, entry in available_screens().items():
+        for name, entry in screens.items():
+            title = self.SHORT_TITLES.get(name, entry.title) if short else entry.title
             if name == current:
-                parts.append(f" [b $text on $accent-muted] {entry.key} {entry.title} [/]")
+                parts.append(f" [b $text on $accent-muted] {entry.key} {title} [/]")
             else:
-                label = f" [b $accent]{entry.key}[/] {entry.title}"
+                label = f" [b $accent]{entry.key}[/] {title}"
                 parts.append(f"[@click=app.switch_screen('{name}')]{label}[/]")
         self.update("".join(parts))
 

@@ -83,8 +83,9 @@ class GoalsScreen(FractalScreen):
     """
 
     BINDINGS = [
-        Binding("a", "add_child", "Add child"),
-        Binding("s", "add_sibling", "Add sibling"),
+        # Short labels keep every key in the footer at 80 columns; tooltips spell them out.
+        Binding("a", "add_child", "Child", tooltip="Add a child goal"),
+        Binding("s", "add_sibling", "Sibling", tooltip="Add a sibling goal"),
         Binding("e", "edit", "Edit"),
         Binding("c", "complete", "Done"),
         Binding("T", "add_target", "Target", tooltip="Add a target to the goal"),

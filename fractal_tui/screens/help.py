@@ -59,7 +59,9 @@ def key_rows(screen: Screen) -> tuple[list[tuple[str, str]], list[tuple[str, str
             continue
         group = shared if active.node is app else local
         key = binding.key_display or app.get_key_display(binding)
-        keys = group.setdefault(("" if group is local else name, binding.description), [])
+        # Help has room for the full wording that a short footer label leaves out.
+        label = binding.tooltip or binding.description
+        keys = group.setdefault(("" if group is local else name, label), [])
         if key not in keys:
             keys.append(key)
 

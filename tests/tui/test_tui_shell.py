@@ -108,10 +108,14 @@ async def test_opens_the_only_fractal_and_switches_screens_by_key(
             await pilot.press(key)
             await settle(pilot)
             assert isinstance(app.screen, screen_class), key
-        # The navigation bar names every screen that exists, with its key.
+        # The navigation bar names every screen that exists, with its key (at 80 columns
+        # in the short form that keeps every key on the line).
+        from fractal_tui.screens.base import NavBar
+
         text = screen_text(app)
         for name, entry in available_screens().items():
-            assert f"{entry.key} {entry.title}" in text, name
+            title = NavBar.SHORT_TITLES.get(name, entry.title)
+            assert f"{entry.key} {title}" in text, name
 
 
 async def test_a_screen_whose_module_is_missing_is_not_offered(
@@ -158,7 +162,8 @@ async def test_question_mark_lists_every_binding_of_the_current_screen(
         for binding in GoalsScreen.BINDINGS:
             if binding.action == "clear_search":  # type: ignore[union-attr]
                 continue  # only offered while a search is on
-            assert binding.description in described, binding.description  # type: ignore[union-attr]
+            label = binding.tooltip or binding.description  # type: ignore[union-attr]
+            assert label in described, label
         assert ("^z", "Undo delete") in app.screen.everywhere
         assert ("?", "Help") in app.screen.everywhere
         await pilot.press("escape")
@@ -169,7 +174,7 @@ async def test_question_mark_lists_every_binding_of_the_current_screen(
         await settle(pilot)
         described = {desc for _, desc in app.screen.local}
         assert {"Restore", "Purge", "Purge older…"} <= described
-        assert "Add child" not in described
+        assert "Add a child goal" not in described
 
 
 async def test_palette_offers_every_action_and_runs_it(store: Any, make_app: Any) -> None:
@@ -178,7 +183,13 @@ async def test_palette_offers_every_action_and_runs_it(store: Any, make_app: Any
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         titles = {c.title for c in app.get_system_commands(app.screen)}
-        assert {"Add child", "Delete", "Go to Trash", "Go to Fractals", "Switch fractal"} <= titles
+        assert {
+            "Add a child goal",
+            "Delete",
+            "Go to Trash",
+            "Go to Fractals",
+            "Switch fractal",
+        } <= titles
         assert "Undo the last delete" in titles
         assert "Trash: Purge older…" in titles  # another screen's action
         assert "Theme" in titles  # Textual's own stay
@@ -193,7 +204,7 @@ async def test_palette_offers_every_action_and_runs_it(store: Any, make_app: Any
 
         await pilot.press("ctrl+p")
         await settle(pilot)
-        await pilot.press(*"Goals: Add child")
+        await pilot.press(*"Goals: Add a child goal")
         await settle(pilot)
         await pilot.press("enter")
         await settle(pilot)
