@@ -34,7 +34,7 @@ def _describe(counts: dict[str, int]) -> str:
 
 def _others(kind: str, counts: dict[str, int]) -> dict[str, int]:
     """The counts of a delete without the row that was named (what went *with* it)."""
-    from fractal_tui.store.base import KIND_NAMES
+    from fractal_tui.kinds import KIND_NAMES
 
     plural = next((many for one, many in KIND_NAMES.values() if one == kind), kind + "s")
     rest = dict(counts)

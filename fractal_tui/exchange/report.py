@@ -4,29 +4,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from fractal_tui.kinds import KIND_NAMES as _KINDS
 from fractal_tui.views import ImportResult
-
-# Model name -> (singular, plural), as people say them; mirrors store.base.KIND_NAMES without
-# importing the store (and SQLAlchemy) into this light module.
-_KINDS = {
-    "Goal": ("goal", "goals"),
-    "ActivityGroup": ("group", "groups"),
-    "Activity": ("activity", "activities"),
-    "MetricDefinition": ("metric", "metrics"),
-    "SplitDefinition": ("split", "splits"),
-    "SessionTemplate": ("template", "templates"),
-    "TemplateItem": ("template item", "template items"),
-    "PracticeSession": ("session", "sessions"),
-    "SessionGoal": ("session goal link", "session goal links"),
-    "ActivityInstance": ("activity instance", "activity instances"),
-    "WorkInterval": ("timer interval", "timer intervals"),
-    "ActivitySet": ("set", "sets"),
-    "MetricValue": ("value", "values"),
-    "Target": ("target", "targets"),
-    "TargetCondition": ("target condition", "target conditions"),
-    "Note": ("note", "notes"),
-    "Event": ("event", "events"),
-}
 
 
 def plural(model: str, n: int) -> str:

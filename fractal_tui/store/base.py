@@ -20,6 +20,7 @@ from sqlmodel import SQLModel
 
 from fractal_tui.clock import Clock, system_clock
 from fractal_tui.errors import Conflict, Invalid, NotFound
+from fractal_tui.kinds import KIND_NAMES
 from fractal_tui.models import (
     MODELS,
     Audited,
@@ -39,26 +40,6 @@ INCLUDE_DELETED = "include_deleted"
 # Same name as db.READ_ONLY_OPTION; repeated so the store does not import engine set-up.
 READ_ONLY_OPTION = "fractal_read_only"
 
-# Friendly names for rows, used in messages and delete summaries.
-KIND_NAMES: dict[str, tuple[str, str]] = {
-    "Goal": ("goal", "goals"),
-    "ActivityGroup": ("group", "groups"),
-    "Activity": ("activity", "activities"),
-    "MetricDefinition": ("metric", "metrics"),
-    "SplitDefinition": ("split", "splits"),
-    "SessionTemplate": ("template", "templates"),
-    "TemplateItem": ("template item", "template items"),
-    "PracticeSession": ("session", "sessions"),
-    "SessionGoal": ("session goal link", "session goal links"),
-    "ActivityInstance": ("activity instance", "activity instances"),
-    "WorkInterval": ("timer interval", "timer intervals"),
-    "ActivitySet": ("set", "sets"),
-    "MetricValue": ("value", "values"),
-    "Target": ("target", "targets"),
-    "TargetCondition": ("target condition", "target conditions"),
-    "Note": ("note", "notes"),
-    "Event": ("event", "events"),
-}
 
 # Messages for the schema's own guards, so a race that slips past the store's checks
 # still reads as a conflict a person understands.
