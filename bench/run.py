@@ -619,6 +619,9 @@ def write_results(path: Path, res: Results, meta: dict[str, Any]) -> None:
     lines += ["", "## How each row is measured", ""]
     lines += METHOD
     lines += res.details
+    notes = BENCH / "NOTES.md"  # the causes of the misses, kept by hand
+    if notes.exists():
+        lines += ["", notes.read_text(encoding="utf-8").rstrip()]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
