@@ -2,9 +2,11 @@
 
 Two writer processes (rel_cli_loop.py) each run 150 `fractal start` / `fractal log` /
 `fractal stop` commands through the real CLI entry point, one fractal each, in one database
-file, started together; meanwhile a few real `fractal log` processes write to a third
-fractal. Every command must exit 0 with nothing on stderr (no "database is locked"), and
-afterwards every write is there, counted exactly.
+file, started together; meanwhile a third process runs the TUI under run_test()
+(rel_tui_writer.py), polling the database and adding goals through its form, and a few real
+`fractal log` processes write to that third fractal. Every command must exit 0 with nothing
+on stderr (no "database is locked"), the TUI must show no error, and afterwards every write
+is there, counted exactly.
 """
 
 import json
@@ -23,6 +25,7 @@ from fractal_tui.views import MetricSpec
 PER_WRITER = 150  # 2 x 150 = 300 commands
 FRACTALS = ("Alpha", "Beta")
 REAL_PROCESSES = 2
+TUI_GOALS = 8
 
 
 def setup(url: str) -> None:
@@ -92,6 +95,21 @@ def test_two_writer_processes_lose_nothing(tmp_path: Path) -> None:
         )
         for name in FRACTALS
     ]
+    tui = subprocess.Popen(
+        [
+            sys.executable,
+            str(HERE / "rel_tui_writer.py"),
+            str(db),
+            "Gamma",
+            str(TUI_GOALS),
+            str(go),
+        ],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     real: list[subprocess.Popen[str]] = []
     try:
         go.touch()  # both loops start now
@@ -121,8 +139,9 @@ def test_two_writer_processes_lose_nothing(tmp_path: Path) -> None:
         ]
         outputs = [w.communicate(timeout=180) for w in writers]
         real_outputs = [p.communicate(timeout=60) for p in real]
+        tui_out, tui_err = tui.communicate(timeout=120)
     finally:
-        for proc in (*writers, *real):
+        for proc in (*writers, *real, tui):
             if proc.poll() is None:
                 proc.kill()
                 proc.wait()
@@ -138,6 +157,10 @@ def test_two_writer_processes_lose_nothing(tmp_path: Path) -> None:
         assert err == "", err
         assert out.startswith("Logged Squat"), out
 
+    assert tui.returncode == 0, tui_err
+    tui_report = json.loads(tui_out.strip().splitlines()[-1])
+    assert tui_report == {"errors": [], "added": TUI_GOALS}
+
     engine = make_engine(url)
     try:
         cycles = PER_WRITER // 3
@@ -150,6 +173,11 @@ def test_two_writer_processes_lose_nothing(tmp_path: Path) -> None:
                 "sets": cycles,
                 "reps": [i for i in range(PER_WRITER) if i % 3 == 1],
             }, name
+        store = Store(engine)
+        gamma_root = store.resolve_fractal("Gamma").id
+        assert sorted(g.name for g in store.goals(gamma_root) if g.parent_id) == sorted(
+            f"Goal {k}" for k in range(TUI_GOALS)
+        )
         gamma = counts(engine, "Gamma")
         assert gamma["sets"] == REAL_PROCESSES
         assert gamma["reps"] == [1000 + k for k in range(REAL_PROCESSES)]
