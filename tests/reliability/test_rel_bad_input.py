@@ -65,6 +65,8 @@ nasty_text = st.one_of(
             "0000-00-00",
             "9999-12-31",
             "1900-01-01T25:61",
+            "0001-01-01T00:00+01:00",
+            "9999-12-31T23:59-05:00",
             "25:61",
             "23:59",
             "now",
@@ -111,7 +113,7 @@ COMMANDS: list[Callable[[str, str], list[str]]] = [
     lambda a, b: ["add-note", a, b],
     lambda a, b: ["add-target", "Bach", "Scales", f"bpm>={a}", "--count", b],
     lambda a, b: ["add-template", a],
-    lambda a, b: ["sessions", "--from", a, "--to", b],
+    lambda a, b: ["sessions", "--from", a, "--to", b, "--limit", b],
     lambda a, b: ["session", a],
     lambda a, b: ["history", "--limit", a],
     lambda a, b: ["progress", a, "--metric", b],
@@ -123,8 +125,37 @@ def invoke(url: str, args: list[str]) -> Result:
     return CliRunner().invoke(cli, ["--db", url, *args])
 
 
-def assert_clean_outcome(result: Result, args: list[str]) -> None:
+TIME_OPTIONS = ("--at", "--from", "--to")
+BIG_INT_OPTIONS = ("--limit", "--count")
+
+
+def known_bug(result: Result, args: list[str]) -> str | None:
+    """Outcomes of two known bugs in others' code (strict xfail tests below show each).
+
+    The random test tolerates exactly these, and still requires that nothing was written.
+    Remove an entry when its xfail test starts passing.
+    """
+    exc = result.exception
+    text = str(exc)
+    if (
+        isinstance(exc, ValueError | OverflowError)
+        and ("out of range" in text)
+        and any(a in TIME_OPTIONS for a in args)
+    ):
+        return "timeparse: an extreme date overflows converting to UTC"
+    if (
+        isinstance(exc, OverflowError)
+        and "too large" in text
+        and any(a in BIG_INT_OPTIONS for a in args)
+    ):
+        return "an unbounded integer option overflows the database integer"
+    return None
+
+
+def assert_clean_outcome(result: Result, args: list[str], *, tolerate: bool = False) -> None:
     """Exit 0, 1 or 2; never an exception escaping, never a traceback."""
+    if tolerate and known_bug(result, args):
+        return
     where = (args, result.exit_code, result.stdout[-300:], result.stderr[-300:])
     assert result.exception is None or isinstance(result.exception, SystemExit), (
         where,
@@ -174,7 +205,7 @@ def test_random_arguments_never_crash_and_failures_write_nothing(piano: dict[str
         args = build(a, b)
         before = snapshot(engine)
         result = invoke(url, args)
-        assert_clean_outcome(result, args)
+        assert_clean_outcome(result, args, tolerate=True)
         outcomes[result.exit_code] = outcomes.get(result.exit_code, 0) + 1
         if result.exit_code:
             after = snapshot(engine)
@@ -254,6 +285,73 @@ def test_long_and_control_character_names_are_refused(
         result = invoke(url, args)
         assert_clean_outcome(result, args)
         assert result.exit_code == 1, (args, result.stdout)
+        assert snapshot(engine) == before
+    finally:
+        engine.dispose()
+
+
+# --------------------------------------------------------------------------- known bugs
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug in fractal_tui/timeparse.py:37-39 parse_time: converting an extreme date to UTC "
+    "raises ValueError/OverflowError outside the try, so the CLI shows 'unexpected ValueError' "
+    "instead of a message (fix: catch ValueError/OverflowError there and raise Invalid)",
+)
+@pytest.mark.parametrize("when", ["0001-01-01T00:00+01:00", "9999-12-31T23:59-05:00"])
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda t: ["start", "Scales", "--at", t],
+        lambda t: ["end-session", "--at", t],
+        lambda t: ["sessions", "--from", t],
+    ],
+    ids=["start", "end-session", "sessions"],
+)
+def test_extreme_times_are_refused_with_a_message(
+    piano: dict[str, str], build: Callable[[str], list[str]], when: str
+) -> None:
+    url = piano["url"]
+    engine = make_engine(url)
+    try:
+        before = snapshot(engine)
+        args = build(when)
+        result = invoke(url, args)
+        assert known_bug(result, args) is None
+        assert_clean_outcome(result, args)
+        assert result.exit_code == 1
+        assert snapshot(engine) == before
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug: integer options without an upper bound overflow the database integer "
+    "(OverflowError on SQLite, DataError on PostgreSQL): history --limit "
+    "(fractal_tui/commands/trash.py:210, store/trash.py history), sessions --limit "
+    "(commands/practice.py:114), add-target --count (commands/planning.py:55, "
+    "store/targets.py add_target); on PostgreSQL a count of 3000000000 already overflows "
+    "targets.count (INTEGER). Fix: click.IntRange(1, <sane max>) and the same check in the store",
+)
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["history", "--limit", "99999999999999999999"],
+        ["sessions", "--limit", "99999999999999999999"],
+        ["add-target", "Bach", "Scales", "--kind", "frequency", "--count", "99999999999999999999"],
+    ],
+    ids=["history", "sessions", "add-target"],
+)
+def test_huge_integers_are_refused_with_a_message(piano: dict[str, str], args: list[str]) -> None:
+    url = piano["url"]
+    engine = make_engine(url)
+    try:
+        before = snapshot(engine)
+        result = invoke(url, args)
+        assert known_bug(result, args) is None
+        assert_clean_outcome(result, args)
         assert snapshot(engine) == before
     finally:
         engine.dispose()
