@@ -68,6 +68,11 @@ def _range_end(app: Any, text: str | None) -> datetime | None:
 @click.argument("name", required=False, default="")
 @click.option("--template", metavar="TEMPLATE", help="Start from a session template.")
 @click.option("--goal", "goals", multiple=True, metavar="GOAL", help="A goal it works on (repeat).")
+@click.option(
+    "--repeat",
+    is_flag=True,
+    help="Same name, goals and activities as the fractal's last completed session.",
+)
 @_AT
 @json_option
 @pass_app
@@ -76,6 +81,7 @@ def start_session(
     name: str,
     template: str | None,
     goals: tuple[str, ...],
+    repeat: bool,
     at_text: str | None,
     as_json: bool,
 ) -> None:
@@ -84,13 +90,18 @@ def start_session(
     \b
     Example:
       fractal start-session "Morning practice" --goal "Play Bach" --goal "Prelude bars 1-8"
-      fractal start-session --at 07:30
+      fractal start-session --template "Daily practice"
+      fractal start-session --repeat --at 07:30
     """
+    if repeat and (name or template or goals):
+        raise click.UsageError("--repeat copies the last session; give no name, template or goal")
     root = app.fractal()
     store = app.store
     goal_ids = [store.resolve_goal(root.id, g).id for g in goals]
     at = parse_when(app, at_text)
-    if template:
+    if repeat:
+        started = store.repeat_last_session(root.id, at=at)
+    elif template:
         chosen = store.resolve_template(root.id, template)
         started = store.start_session_from_template(
             root.id, chosen.id, name=name, goal_ids=goal_ids, at=at

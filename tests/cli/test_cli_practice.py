@@ -330,3 +330,33 @@ def test_status_lines(run: Any, piano: dict, clock: Any) -> None:
     data = json.loads(ok(run("status", "--json")).stdout)
     assert data["activity_name"] == "Scales" and data["elapsed_seconds"] == 65
     assert data["session"]["name"] == "Morning"
+
+
+def test_start_session_repeat_copies_the_last_completed_session(
+    run: Any, store: Any, clock: Any, piano: dict[str, Any]
+) -> None:
+    root = piano["root"]
+    ok(run("start-session", "Evening"))
+    ok(run("start", "Scales"))
+    ok(run("start", "Bach", "--switch"))
+    clock.advance(minutes=20)
+    ok(run("end-session"))
+    clock.advance(hours=20)
+    out = json.loads(ok(run("start-session", "--repeat", "--json")).stdout)
+    assert out["name"] == "Evening"
+    detail = store.session_detail(out["id"])
+    names = [i.activity_name for i in detail.instances]
+    assert names == ["Scales", "Bach"]
+    assert all(not i.intervals for i in detail.instances)  # planned, not yet timed
+    assert store.active_session(root.id).id == out["id"]
+
+
+def test_start_session_repeat_refusals_write_nothing(
+    run: Any, engine: Any, piano: dict[str, Any]
+) -> None:
+    fails(run, engine, "start-session", "--repeat", says="no completed session")
+    fails(run, engine, "start-session", "--repeat", "Name", code=2, says="--repeat")
+    ok(run("start-session", "Evening"))
+    ok(run("end-session"))
+    ok(run("start-session", "Again"))
+    fails(run, engine, "start-session", "--repeat", says="'Again' (started")
