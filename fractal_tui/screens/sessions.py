@@ -76,6 +76,7 @@ class SessionsScreen(FractalScreen):
 
     BINDINGS = [
         Binding("n", "new_session", "New session"),
+        Binding("L", "repeat_last", "Repeat"),
         Binding("enter,o", "open", "Open", key_display="enter"),
         Binding("s", "open_active", "Active session"),
         Binding("f", "filter", "Filter"),
@@ -247,6 +248,23 @@ class SessionsScreen(FractalScreen):
             )
 
         self.run_store(choices, done=loaded, reload=False)
+
+    def action_repeat_last(self) -> None:
+        """Start a session like the last completed one and open it; a Conflict (a session is
+        already active) or having nothing to repeat becomes a notification."""
+        if self.fractal_id is None:
+            self.show_no_fractal()
+            return
+
+        def started(session: SessionView) -> None:
+            self.notify(f"Started {session.name or 'a session'} like the last one.")
+            self.open_session(session.id)
+
+        self.run_store(
+            self.app.store.repeat_last_session,  # type: ignore[attr-defined]
+            self.fractal_id,
+            done=started,
+        )
 
     def action_delete(self) -> None:
         chosen = self.session

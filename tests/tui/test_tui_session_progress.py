@@ -1,0 +1,108 @@
+"""Issue 6 in the TUI: repeat the last session from the sessions list, "vs last time" on the
+session screen and in the end-of-session summary, and planned against actual minutes per
+template section, driven with keys and a fake clock."""
+
+from datetime import UTC, datetime
+from typing import Any
+
+from fractal_tui.screens.session import SessionScreen
+from fractal_tui.screens.sessions import SessionsScreen
+from fractal_tui.views import MetricSpec
+
+START = datetime(2026, 3, 2, 18, 0, tzinfo=UTC)
+
+
+def build_band(store: Any, clock: Any) -> dict[str, Any]:
+    clock.set(START)
+    band = store.create_fractal("Drums")
+    groove = store.add_activity(band.id, "Groove", metrics=(MetricSpec("tempo", "bpm"),))
+    fills = store.add_activity(band.id, "Fills")
+    rudiments = store.add_activity(band.id, "Rudiments")
+    return {"band": band, "groove": groove, "fills": fills, "rudiments": rudiments}
+
+
+async def settle(pilot: Any) -> None:
+    for _ in range(3):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+def screen_text(app: Any) -> str:
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+async def open_sessions(pilot: Any) -> None:
+    await settle(pilot)
+    await pilot.press("2")
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, SessionsScreen)
+
+
+def notifications(app: Any) -> list[str]:
+    return [n.message for n in app._notifications]
+
+
+# --- 1. repeat the last session ------------------------------------------------------------------
+
+
+async def test_repeat_last_starts_the_same_activities_in_order(
+    store: Any, clock: Any, make_app: Any
+) -> None:
+    data = build_band(store, clock)
+    root = data["band"].id
+    last = store.start_session(root, name="Thursday")
+    store.add_instance(last.id, data["rudiments"].id)
+    store.add_instance(last.id, data["groove"].id)
+    clock.advance(minutes=30)
+    store.end_session(last.id)
+    clock.advance(days=1)
+    app = make_app(fractal_id=root)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_sessions(pilot)
+        await pilot.press("L")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, SessionScreen)
+        active = store.active_session(root)
+        assert active is not None and active.id != last.id and active.name == "Thursday"
+        assert screen.session_id == active.id
+        names = [i.activity_name for i in store.session_detail(active.id).instances]
+        assert names == ["Rudiments", "Groove"]
+        assert "Rudiments" in screen_text(app) and "Groove" in screen_text(app)
+
+
+async def test_repeat_last_while_a_session_is_active_writes_nothing(
+    store: Any, clock: Any, make_app: Any
+) -> None:
+    data = build_band(store, clock)
+    root = data["band"].id
+    last = store.start_session(root, name="Thursday")
+    store.add_instance(last.id, data["fills"].id)
+    clock.advance(minutes=30)
+    store.end_session(last.id)
+    clock.advance(hours=2)
+    store.start_session(root, name="Busy")
+    before = store.sessions(root)
+    app = make_app(fractal_id=root)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_sessions(pilot)
+        await pilot.press("L")
+        await settle(pilot)
+        assert isinstance(app.screen, SessionsScreen)
+        assert any("Busy" in m for m in notifications(app)), notifications(app)
+    assert store.sessions(root) == before
+
+
+async def test_repeat_last_with_nothing_to_repeat_says_so(
+    store: Any, clock: Any, make_app: Any
+) -> None:
+    data = build_band(store, clock)
+    root = data["band"].id
+    app = make_app(fractal_id=root)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_sessions(pilot)
+        await pilot.press("L")
+        await settle(pilot)
+        assert isinstance(app.screen, SessionsScreen)
+        assert any("no completed session" in m for m in notifications(app))
+    assert store.sessions(root).total == 0
