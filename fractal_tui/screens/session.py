@@ -6,9 +6,11 @@ reloaded after each change, on focus, on ``r`` and by the shell's light poll, so
 started with ``fractal start`` in another terminal appears here and ticks.
 """
 
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -18,14 +20,20 @@ from textual.widgets import DataTable, Static
 from fractal_tui import progress, timing
 from fractal_tui.errors import FractalError, Invalid, NotFound
 from fractal_tui.screens.base import FractalScreen
-from fractal_tui.views import ActivityView, InstanceView, SessionDetail
+from fractal_tui.views import (
+    ActivityView,
+    Comparison,
+    InstanceView,
+    SectionProgress,
+    SessionDetail,
+)
 from fractal_tui.widgets import local_time
 from fractal_tui.widgets.confirm import ConfirmScreen
 from fractal_tui.widgets.form import Field, FormScreen, required_text
 from fractal_tui.widgets.metric_table import Cell, MetricTable
 from fractal_tui.widgets.session_forms import ActivityPicker
 from fractal_tui.widgets.session_instances import InstanceTable
-from fractal_tui.widgets.session_summary import SummaryScreen
+from fractal_tui.widgets.session_summary import SummaryScreen, vs_last_text
 from fractal_tui.widgets.timer import SessionClock, instance_state, state_text
 
 
@@ -41,6 +49,29 @@ def parse_value(text: str) -> float | None:
     if not progress.finite(value):
         raise Invalid("a value must be a finite number")
     return value
+
+
+@dataclass(frozen=True)
+class SessionData:
+    """What one load reads: the session, "vs last time" of its completed activities (by
+    instance id) and the planned minutes per section when it came from a template."""
+
+    detail: SessionDetail
+    comparisons: dict[str, Comparison] = field(default_factory=dict)
+    sections: tuple[SectionProgress, ...] = ()
+
+
+def compare_all(store: Any, instance_ids: Any) -> dict[str, Comparison]:
+    """Each instance against its last time (those without an earlier one are left out)."""
+    found = {}
+    for instance_id in instance_ids:
+        try:
+            c = store.compare_with_last(instance_id)
+        except NotFound:
+            continue  # deleted meanwhile
+        if c is not None:
+            found[instance_id] = c
+    return found
 
 
 class SessionScreen(FractalScreen):
@@ -64,7 +95,9 @@ class SessionScreen(FractalScreen):
         text-style: bold;
         height: 1;
     }
-    SessionScreen #instance-totals, SessionScreen #instance-notes {
+    SessionScreen #instance-totals,
+    SessionScreen #instance-notes,
+    SessionScreen #instance-vs-last {
         color: $text-muted;
         height: auto;
     }
@@ -109,6 +142,8 @@ class SessionScreen(FractalScreen):
         self.session_id = session_id
         self.sub_title = "Session"
         self.detail: SessionDetail | None = None
+        self.comparisons: dict[str, Comparison] = {}
+        self.sections: tuple[SectionProgress, ...] = ()
         self._select_instance: str | None = None
         self._focus_set: str | None = None
         self._library: tuple[ActivityView, ...] | None = None
@@ -128,6 +163,7 @@ class SessionScreen(FractalScreen):
                 yield MetricTable(id="metrics")
                 yield Static("", id="edit-hint", markup=False)
                 yield Static("", id="instance-totals", markup=False)
+                yield Static("", id="instance-vs-last", markup=False)
                 yield Static("", id="instance-notes", markup=False)
 
     @property
@@ -151,23 +187,40 @@ class SessionScreen(FractalScreen):
 
     # --- loading -----------------------------------------------------------------------------
 
-    def load(self) -> SessionDetail | None:
+    def load(self) -> SessionData | None:
+        store = self._store()
         try:
-            return self.app.store.session_detail(self.session_id)  # type: ignore[attr-defined,no-any-return]
+            detail = store.session_detail(self.session_id)
         except NotFound:
             return None  # deleted (here or elsewhere)
+        done = [i.id for i in detail.instances if i.completed_at is not None]
+        comparisons = compare_all(store, done)
+        sections: tuple[SectionProgress, ...] = ()
+        if detail.session.template_id is not None or any(
+            i.target_duration_seconds for i in detail.instances
+        ):
+            try:
+                sections = tuple(store.planned_vs_actual(self.session_id))
+            except NotFound:
+                return None
+        return SessionData(detail, comparisons, sections)
 
-    def show(self, data: SessionDetail | None) -> None:
-        if data is None:
+    def show(self, loaded: SessionData | None) -> None:
+        if loaded is None:
             self.notify("That session was deleted.", severity="warning")
             if self.is_current and len(self.app.screen_stack) > 1:
                 self.app.pop_screen()
             return
+        data = loaded.detail
         self.detail = data
+        self.comparisons = loaded.comparisons
+        self.sections = loaded.sections
         now = self.now()
         select = self._select_instance
         self._select_instance = None
-        self.instances.set_instances(data.session, data.instances, now, select=select)
+        self.instances.set_instances(
+            data.session, data.instances, now, select=select, comparisons=self.comparisons
+        )
         self.query_one("#session-empty").set_class(not data.instances, "-shown")
         self.sub_title = "Session ended" if data.session.done else "Session"
         self._show_selected()
@@ -202,10 +255,16 @@ class SessionScreen(FractalScreen):
         self._show_title(self.now())
         totals = self.query_one("#instance-totals", Static)
         notes = self.query_one("#instance-notes", Static)
+        versus = self.query_one("#instance-vs-last", Static)
         if inst is None or activity is None:
             totals.update("")
             notes.update("")
+            versus.update("")
+            versus.display = False
             return
+        vs_last = vs_last_text(self.comparisons.get(inst.id))
+        versus.update(Text("vs last time: ").append_text(vs_last) if vs_last else "")
+        versus.display = vs_last is not None
         if not activity.metrics:
             totals.update("No metrics: this activity is timed only.")
         else:
@@ -293,7 +352,7 @@ class SessionScreen(FractalScreen):
 
         def confirmed(yes: bool | None) -> None:
             if yes:
-                self.run_store(self._store().end_session, self.session_id, done=self._show_summary)
+                self.run_store(self._end_and_compare, done=self._show_summary)
 
         extra = f" {running.activity_name} stops and is completed." if running else ""
         self.app.push_screen(
@@ -306,8 +365,15 @@ class SessionScreen(FractalScreen):
             confirmed,
         )
 
-    def _show_summary(self, summary: Any) -> None:
-        self.app.push_screen(SummaryScreen(summary))
+    def _end_and_compare(self) -> tuple[Any, dict[str, Comparison]]:
+        """End the session, then read each activity against its last time (worker thread)."""
+        store = self._store()
+        summary = store.end_session(self.session_id)
+        return summary, compare_all(store, [i.instance_id for i in summary.instances])
+
+    def _show_summary(self, ended: tuple[Any, dict[str, Comparison]]) -> None:
+        summary, comparisons = ended
+        self.app.push_screen(SummaryScreen(summary, comparisons))
 
     def action_reopen_session(self) -> None:
         if self.detail is None or not self.detail.session.done:

@@ -1,6 +1,6 @@
 """The activities of a session in order, each with its timer state (a mark) and elapsed time."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from rich.text import Text
@@ -8,7 +8,8 @@ from textual.widgets import DataTable
 
 from fractal_tui import timing
 from fractal_tui.screens.base import fill_table, selected_key
-from fractal_tui.views import InstanceView, SessionView
+from fractal_tui.views import Comparison, InstanceView, SessionView
+from fractal_tui.widgets.session_summary import trend_of
 from fractal_tui.widgets.timer import STATE_MARKS, instance_state
 
 
@@ -44,12 +45,19 @@ class InstanceTable(DataTable):
         now: datetime,
         *,
         select: str | None = None,
+        comparisons: Mapping[str, Comparison] | None = None,
     ) -> None:
+        """Fill the rows; a completed activity with an earlier one gets ▲ (better than last
+        time), ▼ (worse) or = after its name."""
         self.session = session
         self.instances = tuple(instances)
         rows = []
         for n, inst in enumerate(self.instances, start=1):
             name = Text(inst.activity_name)
+            trend = trend_of((comparisons or {}).get(inst.id))
+            if trend is not None:
+                name.append(" ")
+                name.append_text(trend)
             if inst.section:
                 name.append(f"  {inst.section}", style="dim")
             rows.append((inst.id, (str(n), self._state(inst), name, self._time(inst, now))))

@@ -1,4 +1,7 @@
-"""What ending a session shows: duration, activities done, sets, bests of the day, goals."""
+"""What ending a session shows: duration, activities done, sets, bests of the day, "vs last
+time" per activity, goals."""
+
+from collections.abc import Mapping
 
 from rich.console import Group
 from rich.table import Table
@@ -10,10 +13,66 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from fractal_tui import timing
-from fractal_tui.views import SessionSummary
+from fractal_tui.comparison import describe
+from fractal_tui.views import Comparison, MetricDelta, SessionSummary
+
+Comparisons = Mapping[str, Comparison]  # instance id -> against its last time
 
 
-def summary_renderable(summary: SessionSummary) -> Group:
+def known_deltas(c: Comparison) -> list[MetricDelta]:
+    """The figures that both sides have: each metric, then the yield and the volume."""
+    rows = [*c.metrics, c.yield_delta, c.volume_delta]
+    return [d for d in rows if d is not None and d.delta is not None]
+
+
+def trend_mark(improved: bool | None, changed: bool) -> Text:
+    """▲ better, ▼ worse, = unchanged (nothing when it cannot be told)."""
+    if improved:
+        return Text("▲", style="bold green")
+    if improved is False and changed:
+        return Text("▼", style="bold red")
+    return Text("=" if not changed else "", style="dim")
+
+
+def trend_of(c: Comparison | None) -> Text | None:
+    """Only the mark of a comparison (for a list), None when nothing can be compared."""
+    rows = known_deltas(c) if c is not None else []
+    if c is None or not rows:
+        return None
+    mark = trend_mark(c.improved, any(d.delta for d in rows))
+    return mark if mark.plain else None
+
+
+def vs_last_text(c: Comparison | None, *, headline: bool = False) -> Text | None:
+    """'tempo +5 bpm (+4.2%) ▲': the changes against last time and a mark; with headline,
+    only the figure that decides (the yield when there is one, else the first metric that
+    changed, without its name: '+5 bpm (+4.2%) ▲'). None when there is no earlier one or
+    nothing to compare."""
+    if c is None:
+        return None
+    rows = known_deltas(c)
+    if not rows:
+        return None
+    if headline:
+        if c.yield_delta is not None and c.yield_delta.delta is not None:
+            rows = [c.yield_delta]
+        else:
+            rows = [next((d for d in rows if d.delta), rows[0])]
+    changed = any(d.delta for d in rows)
+
+    def said(d: MetricDelta) -> str:
+        words = describe(d)
+        return words.removeprefix(f"{d.name} ") if headline and d.key != "yield" else words
+
+    text = Text(" · ".join(said(d) for d in rows))
+    mark = trend_mark(c.improved, changed)
+    if mark.plain:
+        text.append(" ")
+        text.append_text(mark)
+    return text
+
+
+def summary_renderable(summary: SessionSummary, comparisons: Comparisons | None = None) -> Group:
     done = summary.activities_done
     head = Text()
     head.append(timing.clock_text(summary.duration_seconds), style="bold")
@@ -27,14 +86,25 @@ def summary_renderable(summary: SessionSummary) -> Group:
     table.add_column("Time", justify="right")
     table.add_column("Sets", justify="right")
     table.add_column("Best of the day", ratio=3)
+    versus = {
+        item.instance_id: vs_last_text((comparisons or {}).get(item.instance_id), headline=True)
+        for item in summary.instances
+    }
+    with_versus = any(v is not None for v in versus.values())
+    if with_versus:
+        table.add_column("vs last time", ratio=3, no_wrap=True)
     for item in summary.instances:
-        table.add_row(
+        cells = [
             Text("✓", style="green") if item.completed else Text("·", style="dim"),
             item.activity_name,
             timing.clock_text(item.seconds),
             str(item.set_count) if item.set_count else "",
             item.best,
-        )
+        ]
+        if with_versus:
+            known = item.instance_id in (comparisons or {})
+            cells.append(versus[item.instance_id] or Text("" if known else "first time", "dim"))
+        table.add_row(*cells)
     parts: list = [head, Text("")]
     if summary.instances:
         parts.append(table)
@@ -76,15 +146,16 @@ class SummaryScreen(ModalScreen[None]):
         Binding("escape,enter,q", "close", "Close"),
     ]
 
-    def __init__(self, summary: SessionSummary) -> None:
+    def __init__(self, summary: SessionSummary, comparisons: Comparisons | None = None) -> None:
         super().__init__()
         self.summary = summary
+        self.comparisons = dict(comparisons or {})
 
     def compose(self) -> ComposeResult:
         name = self.summary.session.name or "Session"
         with Vertical(id="summary"):
             yield Static(f"{name} ended", id="summary-title", markup=False)
-            yield Static(summary_renderable(self.summary), id="summary-body")
+            yield Static(summary_renderable(self.summary, self.comparisons), id="summary-body")
             yield Static("enter closes", id="summary-hint")
 
     def action_close(self) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 from fractal_tui.screens.session import SessionScreen
 from fractal_tui.screens.sessions import SessionsScreen
 from fractal_tui.views import MetricSpec
+from fractal_tui.widgets.session_summary import SummaryScreen
 
 START = datetime(2026, 3, 2, 18, 0, tzinfo=UTC)
 
@@ -106,3 +107,76 @@ async def test_repeat_last_with_nothing_to_repeat_says_so(
         assert isinstance(app.screen, SessionsScreen)
         assert any("no completed session" in m for m in notifications(app))
     assert store.sessions(root).total == 0
+
+
+# --- 2. vs last time -----------------------------------------------------------------------------
+
+
+def groove_session(store: Any, clock: Any, data: dict[str, Any], tempo: float, *, end: bool) -> Any:
+    root = data["band"].id
+    session = store.start_session(root, name=f"Groove at {tempo:g}")
+    inst = store.start_activity(root, data["groove"].id)
+    store.add_instance(session.id, data["fills"].id)
+    (metric,) = data["groove"].metrics
+    store.record_value(inst.id, metric.id, tempo)
+    clock.advance(minutes=10)
+    store.complete_instance(inst.id)
+    if end:
+        store.end_session(session.id)
+        clock.advance(days=1)
+    return session
+
+
+async def test_an_improvement_shows_on_the_screen_and_in_the_summary(
+    store: Any, clock: Any, make_app: Any
+) -> None:
+    data = build_band(store, clock)
+    root = data["band"].id
+    groove_session(store, clock, data, 120, end=True)
+    groove_session(store, clock, data, 125, end=False)
+    app = make_app(fractal_id=root)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_sessions(pilot)
+        await pilot.press("s")  # the active session
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, SessionScreen)
+        table = screen.instances
+        names = [str(table.get_row_at(r)[2]) for r in range(table.row_count)]
+        assert names == ["Groove ▲", "Fills"]  # Fills is not done: nothing to compare yet
+        table.focus()
+        await pilot.press("up", "up")
+        await pilot.pause()
+        text = screen_text(app)
+        assert "vs last time: tempo +5 bpm (+4.2%) ▲" in text, text
+        await pilot.press("down")
+        await pilot.pause()
+        assert "vs last time" not in screen_text(app)
+
+        await pilot.press("E")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert isinstance(app.screen, SummaryScreen)
+        summary = screen_text(app)
+        assert "vs last time" in summary and "+5 bpm (+4.2%) ▲" in summary, summary
+
+
+async def test_a_worse_result_is_marked_down(store: Any, clock: Any, make_app: Any) -> None:
+    data = build_band(store, clock)
+    root = data["band"].id
+    groove_session(store, clock, data, 120, end=True)
+    second = groove_session(store, clock, data, 110, end=True)
+    app = make_app(fractal_id=root)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.push_screen(SessionScreen(second.id))
+        await settle(pilot)
+        assert "vs last time: tempo -10 bpm (-8.3%) ▼" in screen_text(app)
+        # the first time has nothing to compare with
+        app.pop_screen()
+        await settle(pilot)
+        first_id = store.sessions(root).items[-1].id
+        app.push_screen(SessionScreen(first_id))
+        await settle(pilot)
+        assert "vs last time" not in screen_text(app)
