@@ -61,6 +61,34 @@ class SessionData:
     sections: tuple[SectionProgress, ...] = ()
 
 
+def plan_text(
+    sections: tuple[SectionProgress, ...], instances: tuple[InstanceView, ...], now: datetime
+) -> Text:
+    """'Plan: Warm-up 12/20 min · Repertoire 25/25 min' — the minutes timed so far (from the
+    loaded ledger and the clock, so it runs with the timers) against the planned ones; a
+    section that reached its plan is green."""
+    text = Text("Plan: ", style="dim")
+    for n, section in enumerate(sections):
+        key = section.section.casefold()
+        own = [i for i in instances if i.section.casefold() == key]
+        seconds = (
+            sum(timing.elapsed(i.intervals, now) for i in own)
+            if own
+            else section.actual_minutes * 60
+        )
+        minutes = int(seconds // 60)
+        planned = section.planned_minutes
+        if n:
+            text.append(" · ", style="dim")
+        text.append(f"{section.section or 'Other'} ")
+        reached = planned > 0 and seconds >= planned * 60
+        text.append(
+            f"{minutes}/{progress.number(round(planned))} min",
+            style="bold green" if reached else "bold",
+        )
+    return text
+
+
 def compare_all(store: Any, instance_ids: Any) -> dict[str, Comparison]:
     """Each instance against its last time (those without an earlier one are left out)."""
     found = {}
@@ -112,6 +140,14 @@ class SessionScreen(FractalScreen):
     SessionScreen #session-empty {
         display: none;
     }
+    SessionScreen #session-plan {
+        height: auto;
+        padding: 0 1;
+        display: none;
+    }
+    SessionScreen #session-plan.-shown {
+        display: block;
+    }
     SessionScreen #session-empty.-shown {
         display: block;
     }
@@ -150,6 +186,7 @@ class SessionScreen(FractalScreen):
 
     def compose_content(self) -> ComposeResult:
         yield SessionClock(id="session-clock")
+        yield Static("", id="session-plan", markup=False)
         yield Static(
             "No activities yet: press a to add one from the library.",
             id="session-empty",
@@ -215,6 +252,8 @@ class SessionScreen(FractalScreen):
         self.detail = data
         self.comparisons = loaded.comparisons
         self.sections = loaded.sections
+        shown = any(x.planned_minutes > 0 for x in self.sections)
+        self.query_one("#session-plan").set_class(shown, "-shown")
         now = self.now()
         select = self._select_instance
         self._select_instance = None
@@ -239,6 +278,9 @@ class SessionScreen(FractalScreen):
         )
         self.instances.tick(now)
         self._show_title(now)
+        if self.query_one("#session-plan").has_class("-shown"):
+            plan = plan_text(self.sections, self.detail.instances, now)
+            self.query_one("#session-plan", Static).update(plan)
 
     def _activity(self, inst: InstanceView | None) -> ActivityView | None:
         if inst is None or self.detail is None:

@@ -7,7 +7,7 @@ from typing import Any
 
 from fractal_tui.screens.session import SessionScreen
 from fractal_tui.screens.sessions import SessionsScreen
-from fractal_tui.views import MetricSpec
+from fractal_tui.views import MetricSpec, TemplateItemSpec, TemplateSection
 from fractal_tui.widgets.session_summary import SummaryScreen
 
 START = datetime(2026, 3, 2, 18, 0, tzinfo=UTC)
@@ -180,3 +180,73 @@ async def test_a_worse_result_is_marked_down(store: Any, clock: Any, make_app: A
         app.push_screen(SessionScreen(first_id))
         await settle(pilot)
         assert "vs last time" not in screen_text(app)
+
+
+# --- 3. planned against actual minutes -----------------------------------------------------------
+
+
+async def test_a_template_session_shows_planned_against_actual_minutes_as_it_runs(
+    store: Any, clock: Any, make_app: Any, monkeypatch: Any
+) -> None:
+    data = build_band(store, clock)
+    root = data["band"].id
+    template = store.add_template(
+        root,
+        "Evening kit",
+        sections=(
+            TemplateSection("Warm-up", (TemplateItemSpec(data["rudiments"].id, 20),)),
+            TemplateSection(
+                "Repertoire",
+                (TemplateItemSpec(data["groove"].id, 25), TemplateItemSpec(data["fills"].id, 5)),
+            ),
+        ),
+    )
+    session = store.start_session_from_template(root, template.id)
+    rudiments, groove, _fills = store.session_detail(session.id).instances
+    store.start_timer(session.id, rudiments.id)
+    reads: list[str] = []
+    planned_vs_actual = store.planned_vs_actual
+    monkeypatch.setattr(
+        store, "planned_vs_actual", lambda sid: reads.append(sid) or planned_vs_actual(sid)
+    )
+    app = make_app(fractal_id=root)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_sessions(pilot)
+        await pilot.press("s")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, SessionScreen)
+        assert "Plan: Warm-up 0/20 min · Repertoire 0/30 min" in screen_text(app)
+        loads = len(reads)
+        clock.advance(minutes=12, seconds=30)
+        screen.tick()  # what the once-a-second interval does
+        await pilot.pause()
+        assert "Plan: Warm-up 12/20 min · Repertoire 0/30 min" in screen_text(app)
+        assert len(reads) == loads  # the clock moved, the database was not read
+        # switch to Groove with the keys, then let half an hour pass
+        screen.instances.focus()
+        await pilot.press("down")
+        await pilot.pause()
+        assert screen.selected is not None and screen.selected.id == groove.id
+        await pilot.press("t")
+        await settle(pilot)
+        clock.advance(minutes=30)
+        screen.tick()
+        await pilot.pause()
+        assert "Plan: Warm-up 12/20 min · Repertoire 30/30 min" in screen_text(app)
+
+
+async def test_a_session_without_a_plan_shows_no_plan_line(
+    store: Any, clock: Any, make_app: Any
+) -> None:
+    data = build_band(store, clock)
+    root = data["band"].id
+    session = store.start_session(root, name="Free play")
+    store.add_instance(session.id, data["groove"].id)
+    app = make_app(fractal_id=root)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.push_screen(SessionScreen(session.id))
+        await settle(pilot)
+        text = screen_text(app)
+        assert "Groove" in text and "Plan:" not in text
