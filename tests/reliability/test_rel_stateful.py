@@ -233,8 +233,12 @@ def make_machine(engine: Any) -> type[RuleBasedStateMachine]:
             if op != "start_session" and ensure and self.store.active_session(root) is None:
                 # Most practice needs an active session: usually start one first.
                 self.start_session_in(root, name, data)
-            active = [sid for r, sid in self.sessions if r == root]
-            session = data.draw(st.sampled_from(active)) if active else None
+            current = self.store.active_session(root)
+            mine_sessions = [sid for r, sid in self.sessions if r == root]
+            if current is not None and ensure:
+                session: str | None = current.id  # usually the active one, else any
+            else:
+                session = data.draw(st.sampled_from(mine_sessions)) if mine_sessions else None
             if op == "start_session":
                 self.start_session_in(root, name, data)
             elif op in ("start", "switch"):
@@ -424,7 +428,20 @@ def make_machine(engine: Any) -> type[RuleBasedStateMachine]:
 def test_random_store_use_keeps_every_rule(engine: Any) -> None:
     # PostgreSQL answers each of the many small queries over a socket: fewer runs there.
     runs = 20 if engine.dialect.name == "sqlite" else 10
-    run_state_machine_as_test(make_machine(engine), settings=settings(SETTINGS, max_examples=runs))
+    machine = make_machine(engine)
+    done: dict[str, int] = {}
+    check_final_state = machine.teardown
+
+    def teardown(self: Any) -> None:
+        for op, n in self.done.items():
+            done[op] = done.get(op, 0) + n
+        check_final_state(self)
+
+    machine.teardown = teardown  # type: ignore[method-assign]
+    run_state_machine_as_test(machine, settings=settings(SETTINGS, max_examples=runs))
+    # The runs reached the practice loop and the trash, not only refusals.
+    for op in ("add_goal", "start_session", "start_activity", "end_session", "delete", "purge"):
+        assert done.get(op, 0) > 0, (op, done)
 
 
 @pytest.mark.parametrize("delete_and_restore", [False, True])
