@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
+from tui_helpers import settle
 
 from fractal_tui.app import FractalApp, TuiSettings
 
@@ -42,13 +43,6 @@ def make_app(store: Any, clock: Any) -> Callable[..., FractalApp]:
         return FractalApp(store, clock=clock, **kwargs)
 
     return make
-
-
-async def settle(pilot: Any, rounds: int = 3) -> None:
-    """Let thread workers finish and their results reach the screen."""
-    for _ in range(rounds):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
 
 
 def screen_text(app: Any) -> str:

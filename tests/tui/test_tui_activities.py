@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import select
 from textual.widgets import Checkbox, Input, Select, Static
+from tui_helpers import settle
 
 from fractal_tui.models import ActivityInstance, PracticeSession, WorkInterval
 from fractal_tui.screens.activities import ActivitiesScreen
@@ -94,12 +95,6 @@ def build_gym(store: Any, clock: Any) -> dict[str, Any]:
 
 
 # --- helpers ---------------------------------------------------------------------------------
-
-
-async def settle(pilot: Any) -> None:
-    for _ in range(3):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
 
 
 async def open_library(pilot: Any) -> ActivitiesScreen:

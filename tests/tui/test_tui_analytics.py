@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from textual.widgets import Input, Static
+from tui_helpers import settle
 
 from fractal_tui.screens.analytics import AnalyticsScreen
 from fractal_tui.views import MetricSpec, SplitSpec
@@ -24,12 +25,6 @@ from fractal_tui.widgets.heatmap import CalendarHeatmap
 
 def at(day: int, hour: int, minute: int = 0) -> datetime:
     return datetime(2026, 1, day, hour, minute, tzinfo=UTC)
-
-
-async def settle(pilot: Any) -> None:
-    for _ in range(3):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
 
 
 def text_of(app: Any, selector: str) -> str:

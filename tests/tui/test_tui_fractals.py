@@ -4,17 +4,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from textual.widgets import DataTable, Input
+from tui_helpers import settle
 
 from fractal_tui.screens.fractals import FractalsScreen
 from fractal_tui.screens.goals import GoalsScreen
 from fractal_tui.widgets.confirm import ConfirmScreen
 from fractal_tui.widgets.form import FormScreen
-
-
-async def settle(pilot: Any) -> None:
-    for _ in range(3):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
 
 
 def table_rows(app: Any) -> list[list[str]]:

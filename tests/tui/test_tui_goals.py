@@ -5,18 +5,12 @@ from datetime import date
 from typing import Any
 
 from textual.widgets import Input, Select, Static
+from tui_helpers import settle
 
 from fractal_tui.screens.goals import GoalsScreen
 from fractal_tui.widgets.confirm import ConfirmScreen
 from fractal_tui.widgets.form import FormScreen
 from fractal_tui.widgets.goal_tree import GoalTree
-
-
-async def settle(pilot: Any) -> None:
-    """Let thread workers finish and their results reach the screen."""
-    for _ in range(3):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
 
 
 def screen_text(app: Any) -> str:

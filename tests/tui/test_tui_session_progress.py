@@ -5,6 +5,8 @@ template section, driven with keys and a fake clock."""
 from datetime import UTC, datetime
 from typing import Any
 
+from tui_helpers import settle
+
 from fractal_tui.screens.session import SessionScreen
 from fractal_tui.screens.sessions import SessionsScreen
 from fractal_tui.views import MetricSpec, TemplateItemSpec, TemplateSection
@@ -20,12 +22,6 @@ def build_band(store: Any, clock: Any) -> dict[str, Any]:
     fills = store.add_activity(band.id, "Fills")
     rudiments = store.add_activity(band.id, "Rudiments")
     return {"band": band, "groove": groove, "fills": fills, "rudiments": rudiments}
-
-
-async def settle(pilot: Any) -> None:
-    for _ in range(3):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
 
 
 def screen_text(app: Any) -> str:

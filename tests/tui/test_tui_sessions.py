@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from textual.widgets import DataTable, Digits, Input, SelectionList, Static
+from tui_helpers import settle
 
 from fractal_tui.screens.session import SessionScreen
 from fractal_tui.screens.sessions import SessionsScreen
@@ -17,12 +18,6 @@ from fractal_tui.widgets.session_instances import InstanceTable
 from fractal_tui.widgets.session_summary import SummaryScreen
 
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
-
-
-async def settle(pilot: Any) -> None:
-    for _ in range(3):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
 
 
 def screen_text(app: Any) -> str:

@@ -6,6 +6,7 @@ from typing import Any
 
 from textual.app import App, ComposeResult
 from textual.widgets import Button, Input, Label, Static
+from tui_helpers import settle
 
 from fractal_tui.errors import Invalid
 from fractal_tui.screens import MAIN_SCREENS, available_screens
@@ -18,12 +19,6 @@ from fractal_tui.screens.trash import TrashScreen
 from fractal_tui.screens.welcome import INTRO, WelcomeScreen
 from fractal_tui.widgets.confirm import ConfirmScreen
 from fractal_tui.widgets.form import Field, FieldError, FormScreen, optional_date
-
-
-async def settle(pilot: Any) -> None:
-    for _ in range(3):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
 
 
 def screen_text(app: Any) -> str:

@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import select
 from textual.widgets import Input, Select, Static
+from tui_helpers import settle
 
 from fractal_tui.screens.goals import GoalsScreen
 from fractal_tui.views import ConditionSpec, MetricSpec
@@ -84,12 +85,6 @@ def table_rows(store: Any) -> dict[str, list[tuple]]:
 
 
 # --- helpers ---------------------------------------------------------------------------------
-
-
-async def settle(pilot: Any) -> None:
-    for _ in range(3):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
 
 
 async def open_on_goal(pilot: Any, name: str) -> None:

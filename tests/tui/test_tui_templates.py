@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import select
 from textual.widgets import DataTable, Input, Select, Static
+from tui_helpers import settle
 
 from fractal_tui.errors import Invalid
 from fractal_tui.screens.templates import TemplatesScreen
@@ -92,12 +93,6 @@ def table_rows(store: Any) -> dict[str, list[tuple]]:
 
 
 # --- helpers ---------------------------------------------------------------------------------
-
-
-async def settle(pilot: Any) -> None:
-    for _ in range(3):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
 
 
 def screen_text(app: Any) -> str:

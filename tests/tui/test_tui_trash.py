@@ -5,17 +5,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from textual.widgets import DataTable, Input, Static
+from tui_helpers import settle
 
 from fractal_tui.screens.history import HistoryScreen
 from fractal_tui.screens.trash import TrashScreen
 from fractal_tui.widgets.confirm import ConfirmScreen
 from fractal_tui.widgets.form import FormScreen
-
-
-async def settle(pilot: Any) -> None:
-    for _ in range(3):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
 
 
 def rows(app: Any, table_id: str) -> list[list[str]]:
