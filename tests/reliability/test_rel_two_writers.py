@@ -1,12 +1,13 @@
-"""Issue 9.2: two processes write to one SQLite file at once; nothing fails, nothing is lost.
+"""Issue 9.2: several processes write to one SQLite file at once; nothing fails or is lost.
 
-Two writer processes (rel_cli_loop.py) each run 150 `fractal start` / `fractal log` /
-`fractal stop` commands through the real CLI entry point, one fractal each, in one database
-file, started together; meanwhile a third process runs the TUI under run_test()
-(rel_tui_writer.py), polling the database and adding goals through its form, and a few real
-`fractal log` processes write to that third fractal. Every command must exit 0 with nothing
-on stderr (no "database is locked"), the TUI must show no error, and afterwards every write
-is there, counted exactly.
+300 `fractal start` / `fractal log` / `fractal stop` commands run at the same time in two
+processes, one fractal each: rel_cli_loop.py runs 150 through the real CLI entry point, each
+with its own engine and connection as a fresh `fractal` process has, and a real `fractal
+batch` process runs the other 150 (one JSON line each). Meanwhile a third process runs the TUI
+under run_test() (rel_tui_writer.py), polling the database and adding goals through its form,
+and a few real `fractal log` processes write to that third fractal. Every command must
+succeed with nothing on stderr (no "database is locked"), the TUI must show no error, and
+afterwards every write is there, counted exactly.
 """
 
 import json
@@ -15,6 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from rel_cli_loop import command
 from rel_helpers import HERE, child_env, invariant_problems
 from sqlalchemy import text
 
@@ -23,6 +25,7 @@ from fractal_tui.store import Store
 from fractal_tui.views import MetricSpec
 
 PER_WRITER = 150  # 2 x 150 = 300 commands
+FRACTAL = [sys.executable, "-c", "from fractal_tui.cli import main; main()"]
 FRACTALS = ("Alpha", "Beta")
 REAL_PROCESSES = 2
 TUI_GOALS = 8
@@ -77,24 +80,24 @@ def test_two_writer_processes_lose_nothing(tmp_path: Path) -> None:
     setup(url)
     go = tmp_path / "go"
     env = child_env()
-    writers = [
-        subprocess.Popen(
-            [
-                sys.executable,
-                str(HERE / "rel_cli_loop.py"),
-                str(db),
-                name,
-                str(PER_WRITER),
-                str(go),
-            ],
-            cwd=tmp_path,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for name in FRACTALS
-    ]
+    loop = subprocess.Popen(
+        [sys.executable, str(HERE / "rel_cli_loop.py"), str(db), "Alpha", str(PER_WRITER), str(go)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    batch = subprocess.Popen(
+        [*FRACTAL, "--db", str(db), "--fractal", "Beta", "batch"],
+        cwd=tmp_path,
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    batch_lines = "".join(json.dumps(command(i)) + "\n" for i in range(PER_WRITER))
     tui = subprocess.Popen(
         [
             sys.executable,
@@ -112,15 +115,13 @@ def test_two_writer_processes_lose_nothing(tmp_path: Path) -> None:
     )
     real: list[subprocess.Popen[str]] = []
     try:
-        go.touch()  # both loops start now
+        go.touch()  # the loop and the TUI start now; the batch as soon as it reads its lines
         # Real `fractal` processes join the race (a third fractal, so each one's count is
         # exact too).
         real = [
             subprocess.Popen(
                 [
-                    sys.executable,
-                    "-c",
-                    "from fractal_tui.cli import main; main()",
+                    *FRACTAL,
                     "--db",
                     str(db),
                     "--fractal",
@@ -137,21 +138,27 @@ def test_two_writer_processes_lose_nothing(tmp_path: Path) -> None:
             )
             for k in range(REAL_PROCESSES)
         ]
-        outputs = [w.communicate(timeout=180) for w in writers]
+        batch_out, batch_err = batch.communicate(batch_lines, timeout=180)
+        loop_out, loop_err = loop.communicate(timeout=180)
         real_outputs = [p.communicate(timeout=60) for p in real]
         tui_out, tui_err = tui.communicate(timeout=120)
     finally:
-        for proc in (*writers, *real, tui):
+        for proc in (loop, batch, *real, tui):
             if proc.poll() is None:
                 proc.kill()
                 proc.wait()
 
-    for writer, (out, err) in zip(writers, outputs, strict=True):
-        assert writer.returncode == 0, err
-        assert err == ""
-        report = json.loads(out)
-        assert report["ran"] == PER_WRITER
-        assert report["failures"] == [], report["failures"][:3]
+    assert loop.returncode == 0, loop_err
+    assert loop_err == ""
+    report = json.loads(loop_out)
+    assert report["ran"] == PER_WRITER
+    assert report["failures"] == [], report["failures"][:3]
+
+    assert batch_err == "", batch_err
+    results = [json.loads(line) for line in batch_out.splitlines()]
+    assert len(results) == PER_WRITER
+    assert [r for r in results if not r["ok"]] == []
+    assert batch.returncode == 0
     for proc, (out, err) in zip(real, real_outputs, strict=True):
         assert proc.returncode == 0, err
         assert err == "", err
