@@ -39,7 +39,7 @@ def parse_level(text: str | int) -> int:
         key = key[:-4].rstrip("-")
     aliases = {"longterm": "long-term", "midterm": "mid-term", "shortterm": "short-term"}
     key = aliases.get(key, key)
-    if key.isdigit() and 0 <= int(key) <= MAX_LEVEL:
+    if key.isascii() and key.isdigit() and 0 <= int(key) <= MAX_LEVEL:  # not '¹'
         return int(key)
     if key in LEVEL_NAMES:
         return LEVEL_NAMES.index(key)

@@ -30,13 +30,17 @@ def parse_time(text: str, now: datetime, tz: tzinfo | None = None) -> datetime:
             day = date.fromisoformat(raw)
             return _localize(datetime.combine(day, time()), tz).astimezone(UTC)
         parsed = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    except ValueError:
+        if parsed.tzinfo is None:
+            parsed = _localize(parsed, tz)
+        return parsed.astimezone(UTC)
+    except OverflowError:
+        raise Invalid(f"{text!r} is outside the range of times Fractal can store") from None
+    except ValueError as exc:
+        if "year" in str(exc) and "out of range" in str(exc):  # shifted past year 1 or 9999
+            raise Invalid(f"{text!r} is outside the range of times Fractal can store") from None
         raise Invalid(
             f"cannot read {text!r} as a time; use now, HH:MM or an ISO 8601 date or date-time"
         ) from None
-    if parsed.tzinfo is None:
-        parsed = _localize(parsed, tz)
-    return parsed.astimezone(UTC)
 
 
 def parse_date(text: str) -> date:

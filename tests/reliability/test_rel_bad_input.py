@@ -140,19 +140,11 @@ def known_bug(result: Result, args: list[str]) -> str | None:
     exc = result.exception
     text = str(exc)
     if (
-        isinstance(exc, ValueError | OverflowError)
-        and ("out of range" in text)
-        and any(a in TIME_OPTIONS for a in args)
-    ):
-        return "timeparse: an extreme date overflows converting to UTC"
-    if (
         isinstance(exc, OverflowError)
         and "too large" in text
         and any(a in BIG_INT_OPTIONS for a in args)
     ):
         return "an unbounded integer option overflows the database integer"
-    if isinstance(exc, ValueError) and "invalid literal for int()" in text and "--level" in args:
-        return "hierarchy.parse_level: a superscript digit passes isdigit() but not int()"
     return None
 
 
@@ -297,12 +289,6 @@ def test_long_and_control_character_names_are_refused(
 # --------------------------------------------------------------------------- known bugs
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug in fractal_tui/timeparse.py:37-39 parse_time: converting an extreme date to UTC "
-    "raises ValueError/OverflowError outside the try, so the CLI shows 'unexpected ValueError' "
-    "instead of a message (fix: catch ValueError/OverflowError there and raise Invalid)",
-)
 @pytest.mark.parametrize("when", ["0001-01-01T00:00+01:00", "9999-12-31T23:59-05:00"])
 @pytest.mark.parametrize(
     "build",
@@ -361,12 +347,6 @@ def test_huge_integers_are_refused_with_a_message(piano: dict[str, str], args: l
         engine.dispose()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug in fractal_tui/hierarchy.py:42 parse_level: '¹'.isdigit() is True but int('¹') "
-    "raises ValueError, so the CLI shows 'unexpected ValueError' (fix: key.isdecimal(), or "
-    "key.isascii() and key.isdigit())",
-)
 @pytest.mark.parametrize(
     "args",
     [
