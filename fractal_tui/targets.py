@@ -35,6 +35,9 @@ _SKIPPED = "skipped"
 _PARSE_OPS = (">=", "<=", "==", "=>", "=<", "≥", "≤", ">", "<", "=")
 _ALIASES = {"=>": ">=", "=<": "<=", "≥": ">=", "≤": "<=", "=": "=="}
 
+# Sessions a frequency target may ask for: far beyond practice, well inside INTEGER.
+MAX_COUNT = 1_000_000
+
 
 # --- conditions ------------------------------------------------------------------------------
 
@@ -120,6 +123,8 @@ def validate(
             raise Invalid("a frequency target needs a count of sessions (e.g. --count 3)")
         if isinstance(count, bool) or not isinstance(count, int) or count < 1:
             raise Invalid(f"the count of a frequency target must be 1 or more, not {count!r}")
+        if count > MAX_COUNT:  # the schema's INTEGER column holds no more
+            raise Invalid(f"the count of a frequency target can be at most {MAX_COUNT:,}")
     else:
         if count is not None:
             raise Invalid(f"a count only applies to frequency targets, not to {kind} ones")

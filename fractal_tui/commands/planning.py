@@ -52,7 +52,12 @@ def _day(app: Any, text: str | None) -> date | None:
     help="threshold: one set (or the values) meets every condition; sum: totals over the "
     "range; frequency: at least --count sessions.",
 )
-@click.option("--count", type=int, metavar="N", help="Sessions needed (frequency targets).")
+@click.option(
+    "--count",
+    type=click.IntRange(max=1_000_000),
+    metavar="N",
+    help="Sessions needed (frequency targets).",
+)
 @click.option("--from", "from_text", metavar="DATE", help="Only practice on or after this day.")
 @click.option("--to", "to_text", metavar="DATE", help="Only practice up to this day.")
 @click.option("--name", default="", help="A name (default: made from the conditions).")

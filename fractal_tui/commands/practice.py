@@ -122,7 +122,7 @@ def start_session(
 @click.option("--to", "to_text", metavar="TIME", help="Started before (a date: up to its end).")
 @click.option("--activity", metavar="ACTIVITY", help="Only sessions with this activity.")
 @click.option("--goal", metavar="GOAL", help="Only sessions linked to this goal.")
-@click.option("--limit", default=50, show_default=True, type=click.IntRange(min=1))
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 10_000))
 @json_option
 @pass_app
 def sessions(

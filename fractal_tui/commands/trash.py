@@ -207,7 +207,12 @@ def purge(app: Any, older_than: float | None, batch: str | None, yes: bool, as_j
 
 @click.command("history")
 @click.option(
-    "--limit", type=int, default=50, show_default=True, metavar="N", help="How many events."
+    "--limit",
+    type=click.IntRange(max=100_000),
+    default=50,
+    show_default=True,
+    metavar="N",
+    help="How many events.",
 )
 @click.option("--kind", metavar="KIND", help="Only events of this kind (e.g. deleted).")
 @json_option

@@ -222,6 +222,8 @@ class TrashMixin(StoreBase):
         """The event log, newest first."""
         if limit < 1:
             raise Invalid("the limit must be at least 1")
+        if limit > MAX_HISTORY:
+            raise Invalid(f"the limit can be at most {MAX_HISTORY:,}")
         with self._read(root_id) as s:
             stmt = select(Event).order_by(Event.created_at.desc(), Event.id).limit(limit)
             if kind:
@@ -230,6 +232,8 @@ class TrashMixin(StoreBase):
 
 
 _DELETE_KINDS = ("deleted", "fractal_deleted")
+# Events one history read returns at most (a LIMIT must fit the database integer).
+MAX_HISTORY = 100_000
 
 
 def _name_of(s: Session, event: Event) -> str:
