@@ -864,6 +864,26 @@ class SessionsMixin(StoreBase):
         session = self._get(s, PracticeSession, instance.session_id)
         if session.paused_instance_id == instance.id:
             self._update(s, session, paused_instance_id=None)
+        self._stop_timers_of(s, [instance.id])
+
+    def _before_delete_Activity(self, s: Session, activity: Activity) -> None:  # noqa: N802
+        # Deleting an activity takes its instances with it; their timers stop first.
+        instances = self._list(s, ActivityInstance, ActivityInstance.activity_id == activity.id)
+        for instance in instances:
+            self._before_delete_ActivityInstance(s, instance)
+
+    def _stop_timers_of(self, s: Session, instance_ids: list[str]) -> None:
+        """Close running intervals now, so a later restore cannot revive a timer in a
+        session that has since been paused or ended."""
+        running = self._list(
+            s,
+            WorkInterval,
+            WorkInterval.instance_id.in_(instance_ids),
+            WorkInterval.ended_at.is_(None),
+        )
+        now = self.now()
+        for interval in running:
+            self._update(s, interval, ended_at=max(now, interval.started_at))
 
     # --- status --------------------------------------------------------------------------
 

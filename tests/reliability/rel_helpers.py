@@ -109,9 +109,7 @@ def invariant_problems(engine: Engine, *, restored: Iterable[str] = ()) -> list[
       owner (any ``__cascade__`` relation) or a deleted fractal.
     - ordering: sort_order is unique among visible siblings.
 
-    ``restored``: ids of rows a restore brought back. A known store bug involves only such
-    rows (a running interval revived in a paused or ended session); the caller may tolerate
-    it there, and only there.
+    ``restored``: ids of rows a restore brought back; kept for reports, nothing is excused.
     - timers: at most one running interval per session and one unfinished session per
       fractal; a running interval only in an unfinished, unpaused session and for an
       unfinished instance; no interval, session duration or paused time is negative.
@@ -172,7 +170,6 @@ def invariant_problems(engine: Engine, *, restored: Iterable[str] = ()) -> list[
                     )
 
     # Ordering among visible siblings.
-    tolerated = set(restored)
     for name, model in MODELS.items():
         if not issubclass(model, Ordered) or not issubclass(model, SoftDeletable):
             continue
@@ -198,10 +195,9 @@ def invariant_problems(engine: Engine, *, restored: Iterable[str] = ()) -> list[
             continue
         running[iv["session_id"]] = running.get(iv["session_id"], 0) + 1
         session = sessions.get(iv["session_id"])
-        revived = iv["id"] in tolerated  # see `restored` above
-        if session is not None and session["completed_at"] is not None and not revived:
+        if session is not None and session["completed_at"] is not None:
             problems.append(f"interval {iv['id'][:8]} runs in an ended session")
-        if session is not None and session["paused_at"] is not None and not revived:
+        if session is not None and session["paused_at"] is not None:
             problems.append(f"interval {iv['id'][:8]} runs in a paused session")
         instance = instances.get(iv["instance_id"])
         if instance is not None and instance["completed_at"] is not None:

@@ -382,9 +382,8 @@ def make_machine(engine: Any) -> type[RuleBasedStateMachine]:
             batch = data.draw(st.sampled_from(self.batches))
             ids = rows_in_batch(engine, batch)
             if self.attempt(self.store.restore, batch) is not None:
-                # Known bug (the xfail test below): a restored running interval runs on in a
-                # session that was paused or ended since. Only that problem, and only on
-                # restored rows, is tolerated.
+                # Restored rows are tracked for the invariant report; none is excused now
+                # that deleting an instance stops its timer.
                 self.restored.update(ids)
 
         def clock_op(self, data: Any) -> None:
@@ -525,12 +524,6 @@ def test_restored_rows_keep_a_unique_sort_order(store: Any, engine: Any, kind: s
     assert invariant_problems(engine) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug in fractal_tui/store/sessions.py:862 _before_delete_ActivityInstance: deleting "
-    "an instance whose timer runs keeps the interval open; restoring it after the session was "
-    "paused or ended revives a running timer there",
-)
 @pytest.mark.parametrize("then", ["pause", "end"])
 def test_restoring_a_deleted_running_instance_does_not_revive_its_timer(
     store: Any, clock: Any, engine: Any, then: str
