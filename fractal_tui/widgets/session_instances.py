@@ -61,9 +61,17 @@ class InstanceTable(DataTable):
             if inst.section:
                 name.append(f"  {inst.section}", style="dim")
             rows.append((inst.id, (str(n), self._state(inst), name, self._time(inst, now))))
+        self._fit_name_column([cells[2] for _, cells in rows])
         fill_table(self, rows)
         if select is not None and select in {i.id for i in self.instances}:
             self.move_cursor(row=self.get_row_index(select), animate=False)
+
+    def _fit_name_column(self, names: list[Text]) -> None:
+        # Set the width now rather than leave it to DataTable's auto-width, which is
+        # measured on Idle: a busy machine could draw a frame with the column cut short.
+        column = next(c for key, c in self.columns.items() if key.value == "name")
+        column.auto_width = False
+        column.width = max([len("Activity"), *(n.cell_len for n in names)])
 
     def _state(self, inst: InstanceView) -> Text:
         """The state's mark (▶ running, ⏸ paused, ■ stopped, ✓ done, · planned)."""
