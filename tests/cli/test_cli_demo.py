@@ -10,10 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
 from sqlmodel import SQLModel
 
-from fractal_tui.cli import AppContext, cli
 from fractal_tui.demo import DEMO_NAME, SESSIONS_PER_SCALE, load_demo
 from fractal_tui.errors import Conflict, Invalid
 
@@ -24,25 +22,6 @@ def db_state(engine: Any) -> dict[str, list[tuple[str, ...]]]:
             t.name: sorted(tuple(map(str, r)) for r in conn.execute(t.select()))
             for t in SQLModel.metadata.sorted_tables
         }
-
-
-@pytest.fixture
-def run(db_url: str, clock: Any, engine: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
-    """Invoke `fractal --db <test db> ...` with the store on the test's FakeClock."""
-    from fractal_tui.store import Store
-
-    def store(self: AppContext) -> Any:
-        if self._store is None:
-            self._store = Store(engine, clock=clock)
-        return self._store
-
-    monkeypatch.setattr(AppContext, "store", property(store))
-    runner = CliRunner()
-
-    def invoke(*args: str) -> Any:
-        return runner.invoke(cli, ["--db", db_url, *args])
-
-    return invoke
 
 
 def ok(result: Any) -> Any:

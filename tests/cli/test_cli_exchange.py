@@ -7,12 +7,12 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from sqlmodel import SQLModel
 
 from fractal_tui.cli import AppContext, cli
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "exchange"))
 
+from cli_helpers import db_state
 from exchange_helpers import (  # noqa: E402
     export_text,
     new_store,
@@ -21,15 +21,6 @@ from exchange_helpers import (  # noqa: E402
     write_document,
 )
 from fg_fixtures import make_newer  # noqa: E402
-
-
-def db_state(engine: Any) -> dict[str, list[tuple[str, ...]]]:
-    """Every row of every table, to prove that a failed command wrote nothing."""
-    with engine.connect() as conn:
-        return {
-            t.name: sorted(tuple(map(str, r)) for r in conn.execute(t.select()))
-            for t in SQLModel.metadata.sorted_tables
-        }
 
 
 @pytest.fixture
