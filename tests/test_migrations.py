@@ -32,6 +32,7 @@ from fractal_tui.db import (
     upgrade,
 )
 from fractal_tui.errors import FractalError
+from fractal_tui.models import attach_partial_conditions
 from fractal_tui.schema_version import HEAD_REVISION, KNOWN_REVISIONS, schema_state
 
 REPO = Path(__file__).resolve().parents[1]
@@ -139,6 +140,7 @@ def test_indexes_and_check_constraints_match_the_models(engine: Engine) -> None:
 
     with engine.connect() as conn:
         for table in SQLModel.metadata.sorted_tables:
+            attach_partial_conditions(table, engine.dialect.name)
             for index in table.indexes:
                 expected = " ".join(str(CreateIndex(index).compile(dialect=engine.dialect)).split())
                 if engine.dialect.name == "sqlite":
@@ -155,6 +157,46 @@ def test_indexes_and_check_constraints_match_the_models(engine: Engine) -> None:
                     assert actual is not None, index.name
                     assert ("WHERE" in actual) == ("WHERE" in expected), index.name
                     assert ("UNIQUE" in actual) == bool(index.unique), index.name
+
+
+def test_create_all_from_the_models_builds_the_partial_indexes(db_url: str) -> None:
+    # The partial conditions wait in Index.info until CREATE (models.partial_index); a
+    # schema created from the models alone must still get them. A fresh interpreter, since
+    # other tests attach the conditions to the shared metadata.
+    code = textwrap.dedent(
+        """
+        import sys
+        from sqlalchemy import create_engine, text
+        from sqlmodel import SQLModel
+        import fractal_tui.models
+
+        engine = create_engine(sys.argv[1])
+        with engine.begin() as conn:
+            SQLModel.metadata.create_all(conn)
+            if engine.dialect.name == "sqlite":
+                query = "SELECT sql FROM sqlite_master WHERE name = :n"
+            else:
+                query = (
+                    "SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema() "
+                    "AND indexname = :n"
+                )
+            print(conn.execute(text(query), {"n": "uq_work_intervals_one_running"}).scalar())
+        """
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, db_url], capture_output=True, text=True, check=True
+    )
+    bare = out.stdout.replace('"', "").replace("(", "").replace(")", "")
+    assert "WHERE" in bare.upper() and "ended_at IS NULL" in bare, out.stdout
+
+
+def test_importing_the_models_does_not_load_the_postgresql_dialect() -> None:
+    code = (
+        "import sys, fractal_tui.models; "
+        "print(any(m.startswith('sqlalchemy.dialects.postgresql') for m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
 
 
 def test_partial_unique_indexes_are_enforced(engine: Engine) -> None:
@@ -243,9 +285,7 @@ def run_scripts(engine: Engine, scripts: Path, revision: str = "head") -> None:
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
 
 
-def test_failing_revision_leaves_the_database_as_it_was(
-    sqlite_url: str, tmp_path: Path
-) -> None:
+def test_failing_revision_leaves_the_database_as_it_was(sqlite_url: str, tmp_path: Path) -> None:
     engine = make_engine(sqlite_url)
     ensure_schema(engine)
     scripts = scripts_with(
