@@ -23,3 +23,8 @@ KIND_NAMES: dict[str, tuple[str, str]] = {
     "Note": ("note", "notes"),
     "Event": ("event", "events"),
 }
+
+
+def with_article(noun: str) -> str:
+    """'a goal', 'an activity': the indefinite article for a kind name."""
+    return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"

@@ -20,7 +20,7 @@ from sqlmodel import SQLModel
 
 from fractal_tui.clock import Clock, system_clock
 from fractal_tui.errors import Conflict, Invalid, NotFound
-from fractal_tui.kinds import KIND_NAMES
+from fractal_tui.kinds import KIND_NAMES, with_article
 from fractal_tui.models import (
     MODELS,
     Audited,
@@ -185,7 +185,9 @@ class StoreBase:
         """
         ref = (ref or "").strip()
         if not ref:
-            raise Invalid(f"name a {kind_name(model)} (its id, an id prefix or its name)")
+            raise Invalid(
+                f"name {with_article(kind_name(model))} (its id, an id prefix or its name)"
+            )
         col_id = model.id  # type: ignore[attr-defined]
         row = s.execute(select(model).where(col_id == ref, *where)).scalars().first()
         if row is not None:
@@ -269,14 +271,16 @@ class StoreBase:
         source = type(row).__root_from__
         if source is None:
             if not given:
-                raise Invalid(f"a {kind_name(type(row))} needs a fractal")
+                raise Invalid(f"{with_article(kind_name(type(row)))} needs a fractal")
             return self._fractal_root(s, given).id
         column, model_name = source
         parent_id = getattr(row, column)
         if parent_id is None:
             if isinstance(row, Goal):
                 return row.id  # a root goal is its own fractal
-            raise Invalid(f"a {kind_name(type(row))} needs its {column.removesuffix('_id')}")
+            raise Invalid(
+                f"{with_article(kind_name(type(row)))} needs its {column.removesuffix('_id')}"
+            )
         parent = self._get(s, MODELS[model_name], parent_id)
         root = parent.root_id  # type: ignore[attr-defined]
         if given and given != root:

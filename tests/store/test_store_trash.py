@@ -155,6 +155,7 @@ def test_delete_scoped_to_a_fractal(engine: Any, store: Any, tree: Any) -> None:
         ("potato", "Bach", Invalid, "kinds: fractal, goal"),
         ("goal", "Nope", NotFound, "no goal matches 'Nope'"),
         ("goal", "", Invalid, "name a goal"),
+        ("activity", "", Invalid, "name an activity"),
         ("fractal", "Bach", NotFound, "no goal matches"),
         ("session", "nope", NotFound, ""),
     ],
