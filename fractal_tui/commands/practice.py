@@ -382,17 +382,21 @@ def log(
         split=split,
         note=note,
         at=parse_when(app, at_text),
+        instance_detail=as_json,  # the human line needs only the instance's name
     )
     inst = result.instance
+    if as_json:
+        payload = jsonable(result)
+        payload |= {"id": inst.id, "name": inst.activity_name, "root_id": inst.root_id}
+        payload |= {"created_at": payload["instance"]["created_at"]}
+        payload |= {"updated_at": payload["instance"]["updated_at"]}
+        emit(True, payload, "")
+        return
     where = f" set {result.set_number}" if result.set_number else ""
     side = f" ({split})" if split else ""
     shown = ", ".join(f"{k}={v:g}" if v is not None else f"{k} cleared" for k, v in parsed.items())
     added = " (added to the session)" if result.added_instance else ""
-    payload = jsonable(result)
-    payload |= {"id": inst.id, "name": inst.activity_name, "root_id": inst.root_id}
-    payload |= {"created_at": payload["instance"]["created_at"]}
-    payload |= {"updated_at": payload["instance"]["updated_at"]}
-    emit(as_json, payload, f"Logged {inst.activity_name}{where}{side}: {shown}{added}")
+    emit(False, None, f"Logged {inst.activity_name}{where}{side}: {shown}{added}")
 
 
 @click.command("end-session")

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, literal_column, select
 from sqlalchemy.orm import Session
 
 from fractal_tui import progress
@@ -32,9 +32,20 @@ from fractal_tui.models import (
 )
 from fractal_tui.store.notes import clean_note_text
 from fractal_tui.store.sessions import SessionsMixin
-from fractal_tui.views import DeleteSummary, LogResult, SetView, ValueView, from_row
+from fractal_tui.views import (
+    DeleteSummary,
+    InstanceView,
+    LogResult,
+    SetView,
+    ValueView,
+    from_row,
+)
 
 STATUSES = tuple(x.value for x in SetStatus)
+
+# The empty string as SQL text, not a bound parameter: an expression index is used only when
+# the query's expression is the index's own, literal included.
+_EMPTY = literal_column("''")
 
 
 def check_status(status: str) -> str:
@@ -98,22 +109,43 @@ class PracticeMixin(SessionsMixin):
             raise Invalid(f"{activity.name!r} is recorded per side; name a split ({names})")
         if split_id is not None and not any(sp.id == split_id for sp in splits):
             raise Invalid(f"that split is not one of {activity.name!r}'s")
-        cell = (
+        cell = self._find_cell(s, instance.id, metric.id, set_id, split_id)
+        return self._write_cell(s, instance, cell, metric.id, value, set_id, split_id)
+
+    def _find_cell(
+        self, s: Session, instance_id: str, metric_id: str, set_id: str | None, split_id: str | None
+    ) -> MetricValue | None:
+        """The live row of one cell, if any.
+
+        Written as the unique index's own expressions (``coalesce(set_id, '')``), so the
+        lookup is one probe of that index whatever the planner's statistics say; a bare
+        ``set_id IS NULL`` let SQLite pick the set_id index, which holds every set-less
+        value of the fractal.
+        """
+        return (
             s.execute(
                 select(MetricValue).where(
-                    MetricValue.instance_id == instance.id,
-                    MetricValue.metric_id == metric.id,
-                    MetricValue.set_id.is_(None)
-                    if set_id is None
-                    else MetricValue.set_id == set_id,
-                    MetricValue.split_id.is_(None)
-                    if split_id is None
-                    else MetricValue.split_id == split_id,
+                    MetricValue.instance_id == instance_id,
+                    func.coalesce(MetricValue.set_id, _EMPTY) == (set_id or ""),
+                    MetricValue.metric_id == metric_id,
+                    func.coalesce(MetricValue.split_id, _EMPTY) == (split_id or ""),
                 )
             )
             .scalars()
             .first()
         )
+
+    def _write_cell(
+        self,
+        s: Session,
+        instance: ActivityInstance,
+        cell: MetricValue | None,
+        metric_id: str,
+        value: float | None,
+        set_id: str | None,
+        split_id: str | None,
+    ) -> MetricValue | None:
+        """Update, clear or add one (already checked) cell; ``cell`` is its live row."""
         if value is None:
             if cell is not None:
                 self._soft_delete(s, cell)
@@ -125,7 +157,7 @@ class PracticeMixin(SessionsMixin):
             MetricValue(
                 instance_id=instance.id,
                 set_id=set_id,
-                metric_id=metric.id,
+                metric_id=metric_id,
                 split_id=split_id,
                 value=value,
             ),
@@ -210,6 +242,7 @@ class PracticeMixin(SessionsMixin):
         split: str | None = None,
         note: str | None = None,
         at: datetime | None = None,
+        instance_detail: bool = True,
     ) -> LogResult:
         """Record values by metric name in the active session, adding the activity if needed.
 
@@ -219,6 +252,10 @@ class PracticeMixin(SessionsMixin):
         a new set, except that naming a split fills the last set while that side is empty
         (so logging Left then Right makes one pair). A logged set is marked completed.
         ``at``, when given, may not be in the future (values carry no time of their own).
+
+        ``instance_detail=False`` leaves the result's instance without its intervals, sets
+        and values (the rest is filled): reading them back grows with the instance, and a
+        caller that shows one line (`fractal log`, `fractal batch`) does not need them.
         """
         if not values:
             raise Invalid("give at least one value, e.g. reps=5")
@@ -240,23 +277,26 @@ class PracticeMixin(SessionsMixin):
             if not activity.has_sets and (set_index is not None or new_set):
                 raise Invalid(f"{activity.name!r} has no sets; leave out --set and --new-set")
             instance, added = self._log_instance(s, session, activity)
-            act_set, number = None, None
+            act_set, number, fresh = None, None, added
             if activity.has_sets:
-                act_set, number = self._log_set(
+                act_set, number, fresh = self._log_set(
                     s, instance, resolved, set_index, new_set, split_row
                 )
-            rows = [
-                self._record_value(
-                    s,
-                    instance,
-                    activity,
-                    metric.id,
-                    value,
-                    act_set.id if act_set else None,
-                    split_row.id if split_row else None,
+            set_id = act_set.id if act_set is not None else None
+            split_id = split_row.id if split_row is not None else None
+            # Every cell is checked already (metrics of this activity, numbers, set and
+            # split); a set or instance made just now has no cells but those written here.
+            cells: dict[str, MetricValue | None] = {}
+            rows = []
+            for metric, value in resolved:
+                if metric.id in cells or fresh:
+                    cell = cells.get(metric.id)
+                else:
+                    cell = self._find_cell(s, instance.id, metric.id, set_id, split_id)
+                cells[metric.id] = self._write_cell(
+                    s, instance, cell, metric.id, value, set_id, split_id
                 )
-                for metric, value in resolved
-            ]
+                rows.append(cells[metric.id])
             if act_set is not None and act_set.status != SetStatus.completed.value:
                 self._update(s, act_set, status=SetStatus.completed.value)
             if note_text is not None:
@@ -267,8 +307,12 @@ class PracticeMixin(SessionsMixin):
                         s, Note(instance_id=instance.id, text=note_text), root_id=instance.root_id
                     )
             self._on_values_changed(s, instance)
+            if instance_detail:
+                view = self._instance_view(s, instance)
+            else:
+                view = from_row(InstanceView, instance, activity_name=activity.name)
             return LogResult(
-                instance=self._instance_view(s, instance),
+                instance=view,
                 values=tuple(from_row(ValueView, r) for r in rows if r is not None),
                 set=from_row(SetView, act_set) if act_set is not None else None,
                 set_number=number,
@@ -333,17 +377,26 @@ class PracticeMixin(SessionsMixin):
         set_index: int | None,
         new_set: bool,
         split_row: SplitDefinition | None,
-    ) -> tuple[ActivitySet, int]:
-        sets = self._instance_sets(s, instance.id)
+    ) -> tuple[ActivitySet, int, bool]:
+        """The set to fill, its 1-based number, and whether it was added just now.
+
+        Counts the sets and reads only the one it fills: an instance can have hundreds.
+        """
+        count = (
+            s.execute(
+                select(func.count(ActivitySet.id)).where(ActivitySet.instance_id == instance.id)
+            ).scalar()
+            or 0
+        )
         if set_index is not None:
-            if set_index > len(sets):
+            if set_index > count:
                 raise Invalid(
-                    f"there is no set {set_index}; this activity has {len(sets)} "
-                    f"set{'s' if len(sets) != 1 else ''} (use --new-set to add one)"
+                    f"there is no set {set_index}; this activity has {count} "
+                    f"set{'s' if count != 1 else ''} (use --new-set to add one)"
                 )
-            return sets[set_index - 1], set_index
-        if not new_set and split_row is not None and sets:
-            last = sets[-1]
+            return self._nth_set(s, instance.id, set_index - 1), set_index, False
+        if not new_set and split_row is not None and count:
+            last = self._nth_set(s, instance.id, count - 1)
             filled = s.execute(
                 select(MetricValue.id).where(
                     MetricValue.set_id == last.id,
@@ -352,8 +405,22 @@ class PracticeMixin(SessionsMixin):
                 )
             ).first()
             if filled is None:
-                return last, len(sets)
-        return self._new_set(s, instance, SetStatus.completed.value), len(sets) + 1
+                return last, count, False
+        return self._new_set(s, instance, SetStatus.completed.value), count + 1, True
+
+    def _nth_set(self, s: Session, instance_id: str, index: int) -> ActivitySet:
+        """The instance's set at a 0-based position, in the sets' own order."""
+        return (
+            s.execute(
+                select(ActivitySet)
+                .where(ActivitySet.instance_id == instance_id)
+                .order_by(ActivitySet.sort_order, ActivitySet.created_at)
+                .offset(index)
+                .limit(1)
+            )
+            .scalars()
+            .one()
+        )
 
 
 def _match_metric(metrics: list[MetricDefinition], name: str) -> MetricDefinition | None:
