@@ -147,7 +147,7 @@ def sessions(
         root.id,
         start=parse_when(app, from_text),
         end=_range_end(app, to_text),
-        activity_id=store.resolve_activity(root.id, activity).id if activity else None,
+        activity_id=store.resolve_activity(root.id, activity, usage=False).id if activity else None,
         goal_id=store.resolve_goal(root.id, goal).id if goal else None,
         limit=limit,
     )
@@ -188,7 +188,7 @@ def session(app: Any, ref: str | None, as_json: bool) -> None:
     root = app.fractal()
     store = app.store
     chosen = store.resolve_session(root.id, ref) if ref else _active(app, root.id)
-    detail = store.session_detail(chosen.id)
+    detail = store.session_detail(chosen.id, usage=as_json)  # the JSON shows usage figures
     emit(as_json, detail, lambda: _describe_detail(detail, store.now()))
 
 
@@ -245,7 +245,7 @@ def start(app: Any, activity: str, switch: bool, at_text: str | None, as_json: b
     """
     root = app.fractal()
     store = app.store
-    chosen = store.resolve_activity(root.id, activity)
+    chosen = store.resolve_activity(root.id, activity, usage=False)
     inst = store.start_activity(root.id, chosen.id, switch=switch, at=parse_when(app, at_text))
     since = inst.intervals[-1].started_at
     emit(
@@ -306,7 +306,7 @@ def stop(app: Any, activity: str | None, at_text: str | None, as_json: bool) -> 
     """
     root = app.fractal()
     store = app.store
-    activity_id = store.resolve_activity(root.id, activity).id if activity else None
+    activity_id = store.resolve_activity(root.id, activity, usage=False).id if activity else None
     inst = store.stop(root.id, activity_id, at=parse_when(app, at_text))
     from fractal_tui.timing import elapsed
 

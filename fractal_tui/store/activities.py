@@ -474,10 +474,14 @@ class ActivitiesMixin(StoreBase):
             s.info["root_id"] = activity.root_id
             return self._view(s, activity)
 
-    def resolve_activity(self, root_id: str, ref: str) -> ActivityView:
-        """An activity by id, id prefix or name (case-insensitive); ambiguity lists candidates."""
+    def resolve_activity(self, root_id: str, ref: str, *, usage: bool = True) -> ActivityView:
+        """An activity by id, id prefix or name (case-insensitive); ambiguity lists candidates.
+
+        ``usage=False`` leaves out times_done and last_done (0 and None): they aggregate the
+        activity's whole history, which a caller that only needs its id should not pay for.
+        """
         with self._read(root_id) as s:
-            return self._view(s, self._resolve(s, Activity, ref))
+            return self._view(s, self._resolve(s, Activity, ref), usage=usage)
 
     def activities(self, root_id: str, *, query: str | None = None) -> list[ActivityView]:
         """The fractal's activities: by group order, then their order; ungrouped last.
@@ -517,14 +521,18 @@ class ActivitiesMixin(StoreBase):
 
     # --- read models ---------------------------------------------------------------------
 
-    def _view(self, s: Session, activity: Activity) -> ActivityView:
-        return self._views(s, [activity], by_ids=True)[0]
+    def _view(self, s: Session, activity: Activity, *, usage: bool = True) -> ActivityView:
+        return self._views(s, [activity], by_ids=True, usage=usage)[0]
 
-    def _views(self, s: Session, rows: list[Activity], *, by_ids: bool) -> list[ActivityView]:
+    def _views(
+        self, s: Session, rows: list[Activity], *, by_ids: bool, usage: bool = True
+    ) -> list[ActivityView]:
         """Views with metrics, splits, group name and usage, in a fixed number of queries.
 
         ``by_ids`` limits the queries to these activities; otherwise the read's fractal
-        scope already does (listing all of a fractal's activities).
+        scope already does (listing all of a fractal's activities). ``usage=False`` skips
+        times_done and last_done (left 0 and None): they read every instance and interval
+        of the activities, so they grow with history.
         """
         if not rows:
             return []
@@ -542,27 +550,7 @@ class ActivitiesMixin(StoreBase):
         splits: dict[str, list[SplitView]] = {}
         for sp in self._list(s, SplitDefinition, *only(SplitDefinition.activity_id)):
             splits.setdefault(sp.activity_id, []).append(from_row(SplitView, sp))
-        usage = {
-            activity_id: (count, _aware(done))
-            for activity_id, count, done in s.execute(
-                select(
-                    ActivityInstance.activity_id,
-                    func.count(ActivityInstance.id),
-                    func.max(ActivityInstance.completed_at),
-                )
-                .where(*only(ActivityInstance.activity_id))
-                .group_by(ActivityInstance.activity_id)
-            ).all()
-        }
-        started = {
-            activity_id: _aware(when)
-            for activity_id, when in s.execute(
-                select(ActivityInstance.activity_id, func.max(WorkInterval.started_at))
-                .join(WorkInterval, WorkInterval.instance_id == ActivityInstance.id)
-                .where(*only(ActivityInstance.activity_id))
-                .group_by(ActivityInstance.activity_id)
-            ).all()
-        }
+        counts, started = self._usage(s, only(ActivityInstance.activity_id)) if usage else ({}, {})
         ungrouped = len(groups)
         ordered = sorted(
             rows,
@@ -575,8 +563,35 @@ class ActivitiesMixin(StoreBase):
                 metrics=tuple(metrics.get(a.id, ())),
                 splits=tuple(splits.get(a.id, ())),
                 group_name=group_names.get(a.group_id) if a.group_id else None,
-                times_done=usage.get(a.id, (0, None))[0],
-                last_done=_latest(usage.get(a.id, (0, None))[1], started.get(a.id)),
+                times_done=counts.get(a.id, (0, None))[0],
+                last_done=_latest(counts.get(a.id, (0, None))[1], started.get(a.id)),
             )
             for a in ordered
         ]
+
+    def _usage(
+        self, s: Session, where: list[Any]
+    ) -> tuple[dict[str, tuple[int, datetime | None]], dict[str, datetime | None]]:
+        """Per activity: (instance count, last completion), and the last timer start."""
+        usage = {
+            activity_id: (count, _aware(done))
+            for activity_id, count, done in s.execute(
+                select(
+                    ActivityInstance.activity_id,
+                    func.count(ActivityInstance.id),
+                    func.max(ActivityInstance.completed_at),
+                )
+                .where(*where)
+                .group_by(ActivityInstance.activity_id)
+            ).all()
+        }
+        started = {
+            activity_id: _aware(when)
+            for activity_id, when in s.execute(
+                select(ActivityInstance.activity_id, func.max(WorkInterval.started_at))
+                .join(WorkInterval, WorkInterval.instance_id == ActivityInstance.id)
+                .where(*where)
+                .group_by(ActivityInstance.activity_id)
+            ).all()
+        }
+        return usage, started

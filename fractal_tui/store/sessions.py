@@ -278,13 +278,19 @@ class SessionsMixin(StoreBase):
     def _instance_view(self, s: Session, instance: ActivityInstance) -> InstanceView:
         return self._instance_views(s, [instance])[0]
 
-    def _activity_views(self, s: Session, activity_ids: Iterable[str]) -> list[ActivityView]:
-        """Definitions (metrics, splits) of the given activities, via the activities mixin."""
+    def _activity_views(
+        self, s: Session, activity_ids: Iterable[str], *, usage: bool = False
+    ) -> list[ActivityView]:
+        """Definitions (metrics, splits) of the given activities, via the activities mixin.
+
+        Usage figures (times_done, last_done) only with ``usage``: they read the activities'
+        whole history, and a session's screen, summary and figures do not show them.
+        """
         ids = list(dict.fromkeys(activity_ids))
         if not ids:
             return []
         rows = self._list(s, Activity, Activity.id.in_(ids))
-        return self._views(s, rows, by_ids=True)  # type: ignore[attr-defined,no-any-return]
+        return self._views(s, rows, by_ids=True, usage=usage)  # type: ignore[attr-defined,no-any-return]
 
     # --- sessions ------------------------------------------------------------------------
 
@@ -404,8 +410,13 @@ class SessionsMixin(StoreBase):
                 limit=limit,
             )
 
-    def session_detail(self, session_id: str) -> SessionDetail:
-        """The session with its instances (ledger, sets, values), definitions, goals, notes."""
+    def session_detail(self, session_id: str, *, usage: bool = False) -> SessionDetail:
+        """The session with its instances (ledger, sets, values), definitions, goals, notes.
+
+        The activities' usage figures (times_done, last_done) are filled only with ``usage``:
+        they grow with the activities' history, and the session screen re-reads this every
+        few seconds without showing them (`fractal session --json` asks for them).
+        """
         with self._read() as s:
             session = self._session_in(s, session_id)
             instances = self._list(s, ActivityInstance, ActivityInstance.session_id == session.id)
@@ -425,7 +436,9 @@ class SessionsMixin(StoreBase):
             return SessionDetail(
                 session=self._session_view(s, session),
                 instances=tuple(views),
-                activities=tuple(self._activity_views(s, (i.activity_id for i in instances))),
+                activities=tuple(
+                    self._activity_views(s, (i.activity_id for i in instances), usage=usage)
+                ),
                 goals=tuple(from_row(GoalView, g) for g in goals),
                 notes=tuple(from_row(NoteView, n) for n in notes),
             )
