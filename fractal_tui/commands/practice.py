@@ -147,7 +147,7 @@ def sessions(
         root.id,
         start=parse_when(app, from_text),
         end=_range_end(app, to_text),
-        activity_id=store.resolve_activity(root.id, activity, usage=False).id if activity else None,
+        activity_id=store.resolve_activity_id(root.id, activity) if activity else None,
         goal_id=store.resolve_goal(root.id, goal).id if goal else None,
         limit=limit,
     )
@@ -245,8 +245,8 @@ def start(app: Any, activity: str, switch: bool, at_text: str | None, as_json: b
     """
     root = app.fractal()
     store = app.store
-    chosen = store.resolve_activity(root.id, activity, usage=False)
-    inst = store.start_activity(root.id, chosen.id, switch=switch, at=parse_when(app, at_text))
+    activity_id = store.resolve_activity_id(root.id, activity)
+    inst = store.start_activity(root.id, activity_id, switch=switch, at=parse_when(app, at_text))
     since = inst.intervals[-1].started_at
     emit(
         as_json,
@@ -306,7 +306,7 @@ def stop(app: Any, activity: str | None, at_text: str | None, as_json: bool) -> 
     """
     root = app.fractal()
     store = app.store
-    activity_id = store.resolve_activity(root.id, activity, usage=False).id if activity else None
+    activity_id = store.resolve_activity_id(root.id, activity) if activity else None
     inst = store.stop(root.id, activity_id, at=parse_when(app, at_text))
     from fractal_tui.timing import elapsed
 

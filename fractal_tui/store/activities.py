@@ -483,6 +483,12 @@ class ActivitiesMixin(StoreBase):
         with self._read(root_id) as s:
             return self._view(s, self._resolve(s, Activity, ref), usage=usage)
 
+    def resolve_activity_id(self, root_id: str, ref: str) -> str:
+        """The id of the activity ``ref`` names, by the rules (and messages) of
+        resolve_activity, without reading its definitions or usage."""
+        with self._read(root_id) as s:
+            return self._resolve(s, Activity, ref).id
+
     def activities(self, root_id: str, *, query: str | None = None) -> list[ActivityView]:
         """The fractal's activities: by group order, then their order; ungrouped last.
 

@@ -15,7 +15,7 @@ asks ``timing`` for the new one and saves the difference, all in one transaction
 - Manual times give start and end, end not before start, nothing in the future, no overlap.
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -141,9 +141,18 @@ class SessionsMixin(StoreBase):
         ).all()
         return dict(rows)  # type: ignore[arg-type]
 
-    def _instance_label(self, s: Session, session_id: str) -> Any:
-        names = self._instance_names(s, session_id)
-        return lambda instance_id: names.get(instance_id, "that activity")
+    def _instance_label(self, s: Session, session_id: str) -> Callable[[str], str]:
+        """Instance id -> activity name for messages, read when a message first needs one
+        (most calls succeed and never ask)."""
+        names: dict[str, str] | None = None
+
+        def label(instance_id: str) -> str:
+            nonlocal names
+            if names is None:
+                names = self._instance_names(s, session_id)
+            return names.get(instance_id, "that activity")
+
+        return label
 
     def _ledger_rows(self, s: Session, session_id: str) -> list[WorkInterval]:
         return list(
@@ -188,14 +197,24 @@ class SessionsMixin(StoreBase):
         return tuple(Span(r.instance_id, r.started_at, r.ended_at, id=r.id) for r in rows)
 
     def _close_running(
-        self, s: Session, session: PracticeSession, at: datetime
+        self,
+        s: Session,
+        session: PracticeSession,
+        at: datetime,
+        *,
+        rows: list[WorkInterval] | None = None,
+        label: Callable[[str], str] | None = None,
     ) -> WorkInterval | None:
-        """Close the session's running interval at ``at``; returns it (None if none ran)."""
-        rows = self._ledger_rows(s, session.id)
+        """Close the session's running interval at ``at``; returns it (None if none ran).
+
+        ``rows``: the session's ledger when the caller has just read it.
+        """
+        if rows is None:
+            rows = self._ledger_rows(s, session.id)
         current = next((r for r in rows if r.ended_at is None), None)
         if current is not None:
             spans = timing.close(
-                self._ledger_spans(rows), at, label=self._instance_label(s, session.id)
+                self._ledger_spans(rows), at, label=label or self._instance_label(s, session.id)
             )
             self._save_ledger(s, session, rows, spans)
         return current
@@ -534,7 +553,7 @@ class SessionsMixin(StoreBase):
                     f"the session cannot end at {timing.hhmm(at)}: an activity was timed "
                     f"until {timing.hhmm(late)}"
                 )
-            current = self._close_running(s, session, at)
+            current = self._close_running(s, session, at, rows=rows)
             to_complete = current.instance_id if current else session.paused_instance_id
             paused = timing.paused_total(session.paused_seconds, session.paused_at, at)
             self._update(
@@ -782,22 +801,34 @@ class SessionsMixin(StoreBase):
             self._complete_instance(s, instance, self._practice_time(at, "the completion"))
             return self._instance_view(s, instance)
 
-    def _complete_instance(self, s: Session, instance: ActivityInstance, at: datetime) -> None:
-        session = self._get(s, PracticeSession, instance.session_id)
-        name = self._instance_names(s, session.id).get(instance.id, "that activity")
+    def _complete_instance(
+        self,
+        s: Session,
+        instance: ActivityInstance,
+        at: datetime,
+        *,
+        session: PracticeSession | None = None,
+        rows: list[WorkInterval] | None = None,
+    ) -> None:
+        """Complete an instance. ``session`` and its ledger ``rows``: when the caller has
+        just read them (they are read otherwise)."""
+        if session is None:
+            session = self._get(s, PracticeSession, instance.session_id)
+        label = self._instance_label(s, session.id)
         if instance.completed_at is not None:
-            raise Conflict(f"{name!r} is already complete; reopen it first")
+            raise Conflict(f"{label(instance.id)!r} is already complete; reopen it first")
         self._require_open(session)
-        rows = self._ledger_rows(s, session.id)
+        if rows is None:
+            rows = self._ledger_rows(s, session.id)
         own = [r for r in rows if r.instance_id == instance.id]
         late = max((r.ended_at or r.started_at for r in own), default=session.started_at)
         if at < late:
             raise Invalid(
-                f"{name!r} cannot be completed at {timing.hhmm(at)}: it was timed until "
-                f"{timing.hhmm(late)}"
+                f"{label(instance.id)!r} cannot be completed at {timing.hhmm(at)}: it was "
+                f"timed until {timing.hhmm(late)}"
             )
         if any(r.ended_at is None for r in own):
-            self._close_running(s, session, at)
+            self._close_running(s, session, at, rows=rows, label=label)
         if session.paused_instance_id == instance.id:
             self._update(s, session, paused_instance_id=None)
         self._update(s, instance, completed_at=at)
@@ -810,10 +841,10 @@ class SessionsMixin(StoreBase):
         with self._tx(root_id) as s:
             session = self._require_active(s, root_id)
             at = self._practice_time(at, "the completion")
+            rows = None
             if activity_id is None:
-                running = next(
-                    (r for r in self._ledger_rows(s, session.id) if r.ended_at is None), None
-                )
+                rows = self._ledger_rows(s, session.id)
+                running = next((r for r in rows if r.ended_at is None), None)
                 instance_id = running.instance_id if running else session.paused_instance_id
                 if instance_id is None:
                     raise Conflict("no timer is running; name the activity to complete")
@@ -826,7 +857,8 @@ class SessionsMixin(StoreBase):
                         f"{activity.name!r} has no unfinished instance in the active session"
                     )
                 instance = found
-            self._complete_instance(s, instance, at)
+            # The instance is this session's: its row and ledger were read just now.
+            self._complete_instance(s, instance, at, session=session, rows=rows)
             return self._instance_view(s, instance)
 
     def reopen_instance(self, instance_id: str) -> InstanceView:

@@ -2,12 +2,13 @@
 and usage figures only where they are shown. Each answer is the same as the full read's."""
 
 import dataclasses
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import event
 
-from fractal_tui.errors import Invalid
+from fractal_tui.errors import Conflict, Invalid, NotFound
 from fractal_tui.views import MetricSpec, SplitSpec
 
 
@@ -153,3 +154,37 @@ def test_usage_figures_only_where_asked(store: Any, root: str, clock: Any) -> No
     assert [a.times_done for a in with_usage.activities] == [1]
     assert with_usage.activities == (full,)
     assert detail == dataclasses.replace(with_usage, activities=(bare,))
+
+
+def test_resolve_activity_id_follows_resolve_activity(store: Any, root: str) -> None:
+    store.add_activity(root, "Running drills")
+    store.add_activity(root, "Hill sprint")
+    store.add_activity(root, "Hill walk")
+    for ref in ("Run", "run", "Runn", "Squat", "squ"):
+        assert store.resolve_activity_id(root, ref) == store.resolve_activity(root, ref).id
+    full = store.resolve_activity(root, "Curl")
+    assert store.resolve_activity_id(root, full.id[:8]) == full.id
+    for ref, error in (("Nope", NotFound), ("Hill", Invalid), ("", Invalid)):
+        with pytest.raises(error) as expected:
+            store.resolve_activity(root, ref)
+        with pytest.raises(error) as got:
+            store.resolve_activity_id(root, ref)
+        assert str(got.value) == str(expected.value)
+
+
+def test_messages_still_name_the_activity(store: Any, root: str, clock: Any) -> None:
+    # Names for messages are read only when a message needs them.
+    squat = store.resolve_activity_id(root, "Squat")
+    store.start_activity(root, squat)
+    clock.advance(minutes=1)
+    done = store.stop(root)
+    with pytest.raises(Conflict, match="'Squat' is already complete"):
+        store.complete_instance(done.id)
+    with pytest.raises(Conflict, match="'Squat' is complete; reopen it"):
+        store.start_timer(done.session_id, done.id)
+    run = store.resolve_activity_id(root, "Run")
+    store.start_activity(root, run)
+    with pytest.raises(Conflict, match="already running for 'Run'; use --switch to switch to"):
+        store.start_activity(root, store.resolve_activity_id(root, "Curl"))
+    with pytest.raises(Invalid, match="'Run' cannot be completed at .* timed until"):
+        store.stop(root, at=clock() - timedelta(minutes=5))
