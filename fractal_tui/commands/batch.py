@@ -35,6 +35,18 @@ class _Capture(io.StringIO):
         return "utf-8"
 
 
+class _BatchApp(AppContext):
+    """The batch's context for its lines: the fractal is resolved once for a run of `log`
+    lines (kept by the store's log memo, so by its rules)."""
+
+    def __init__(self, app: AppContext, memo: Any) -> None:
+        self.__dict__.update(app.__dict__)
+        self._memo = memo
+
+    def fractal(self) -> Any:
+        return self._memo.fetch(("fractal", self.fractal_ref), super().fractal)
+
+
 class LineError(Exception):
     """A line that cannot be run at all (bad JSON, unknown command): exit code 2."""
 
@@ -170,11 +182,15 @@ def batch(ctx: click.Context, stop_on_error: bool) -> None:
     group = parent.command
     stdin = sys.stdin
     failed = False
-    with app.store.batched() as unit:
+    # The memo first: it must see the batch connection's commits.
+    with app.store.log_memo() as memo, app.store.batched() as unit:
+        line_app = _BatchApp(app, memo)
         for n, raw in enumerate(stdin, start=1):
             if not raw.strip():
                 continue
-            result = run_line(group, parent, app, unit, n, raw)
+            result = run_line(group, parent, line_app, unit, n, raw)
+            if not (result["ok"] and result.get("cmd") == "log"):
+                memo.forget()  # the line may have changed what `log` looked up, or failed
             click.echo(json.dumps(result, ensure_ascii=False))
             if not result["ok"]:
                 failed = True

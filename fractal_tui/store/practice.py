@@ -10,11 +10,12 @@ Rules (checked before anything is written):
   split) is one row, updated in place; recording None clears it.
 """
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, literal_column, select
+from sqlalchemy import event, func, literal_column, select
 from sqlalchemy.orm import Session
 
 from fractal_tui import progress
@@ -63,8 +64,95 @@ def check_number(value: Any, what: str = "a value") -> float:
     return float(value)
 
 
+class _LogMemo:
+    """What `log` looked up, kept for the next `log` lines of one `fractal batch`.
+
+    Sound only while nothing else can change those rows: the batch holds SQLite's write lock
+    from its first line to each commit (BEGIN IMMEDIATE), a commit forgets everything (the
+    next transaction may see other writers' work), and the batch forgets after any line that
+    is not a successful `log` (another command may have ended the session or edited the
+    activity; a failed line's savepoint took back what it did). A `log` itself changes none
+    of what is kept: it adds sets, values and notes, and at most the instance it keeps.
+    Disabled (keeps nothing) where these guarantees do not hold.
+    """
+
+    def __init__(self, enabled: bool = True) -> None:
+        self.enabled = enabled
+        # (root_id, activity ref) -> session, activity, metrics, splits, the instance log fills
+        self._kept: dict[tuple[str, str], tuple[Any, ...]] = {}
+        self._values: dict[Any, Any] = {}
+
+    def forget(self) -> None:
+        self._kept.clear()
+        self._values.clear()
+
+    def fetch(self, key: Any, compute: Callable[[], Any]) -> Any:
+        """A value the caller reads from the database (the fractal a batch works in), kept
+        by the same rules; only for values no `log` can change."""
+        if not self.enabled:
+            return compute()
+        if key not in self._values:
+            self._values[key] = compute()
+        return self._values[key]
+
+    def keep(
+        self,
+        root_id: str,
+        ref: str,
+        session: PracticeSession,
+        activity: Activity,
+        metrics: list[MetricDefinition],
+        splits: list[SplitDefinition],
+        instance: ActivityInstance,
+    ) -> None:
+        self._kept[(root_id, ref)] = (session, activity, metrics, splits, instance)
+
+    def recall(self, s: Session, root_id: str, ref: str) -> tuple[Any, ...] | None:
+        """The kept rows, the ones `log` passes on put into ``s`` without a query."""
+        kept = self._kept.get((root_id, ref))
+        if kept is None:
+            return None
+        session, activity, metrics, splits, instance = kept
+        return (
+            s.merge(session, load=False),
+            s.merge(activity, load=False),
+            metrics,  # read only (ids, names)
+            splits,
+            s.merge(instance, load=False),
+        )
+
+
 class PracticeMixin(SessionsMixin):
     """Builds on the sessions mixin: `log` finds or adds the instance in the active session."""
+
+    _log_memo: _LogMemo | None = None
+
+    @contextmanager
+    def log_memo(self) -> Iterator[_LogMemo]:
+        """For `fractal batch`: while open, `log` keeps what it looked up (the active
+        session, the activity by the name given, its metrics and splits, the instance it
+        fills) and the next `log` of the same activity skips those reads.
+
+        Yields the memo: call its ``forget`` after every line that is not a successful
+        `log`. Commits forget by themselves. Only on SQLite, where the batch's transaction
+        holds the write lock; elsewhere another writer could change those rows
+        mid-transaction, so nothing is kept. One thread only, like the batch.
+        """
+        if self.engine.dialect.name != "sqlite":
+            yield _LogMemo(enabled=False)
+            return
+        memo = _LogMemo()
+
+        def on_commit(conn: Any) -> None:
+            memo.forget()
+
+        event.listen(self.engine, "commit", on_commit)
+        self._log_memo = memo
+        try:
+            yield memo
+        finally:
+            self._log_memo = None
+            event.remove(self.engine, "commit", on_commit)
 
     # --- helpers -------------------------------------------------------------------------
 
@@ -264,19 +352,30 @@ class PracticeMixin(SessionsMixin):
         if set_index is not None and set_index < 1:
             raise Invalid("set numbers start at 1")
         note_text = clean_note_text(note) if note is not None else None
+        memo = self._log_memo
         with self._tx(root_id) as s:
             if at is not None:
                 self._practice_time(at, "the time of the values")
-            session = self._require_active(s, root_id)
-            activity = self._resolve(s, Activity, activity_ref)
-            metrics = self._list(s, MetricDefinition, MetricDefinition.activity_id == activity.id)
+            known = memo.recall(s, root_id, activity_ref) if memo is not None else None
+            if known is None:
+                session = self._require_active(s, root_id)
+                activity = self._resolve(s, Activity, activity_ref)
+                metrics = self._list(
+                    s, MetricDefinition, MetricDefinition.activity_id == activity.id
+                )
+                splits = self._list(s, SplitDefinition, SplitDefinition.activity_id == activity.id)
+                instance = None
+            else:
+                session, activity, metrics, splits, instance = known
             if not metrics:
                 raise Invalid(f"{activity.name!r} has no metrics to record")
             resolved = self._metric_values(activity, metrics, values)
-            split_row = self._split_named(s, activity, split)
+            split_row = _split_named(activity, splits, split)
             if not activity.has_sets and (set_index is not None or new_set):
                 raise Invalid(f"{activity.name!r} has no sets; leave out --set and --new-set")
-            instance, added = self._log_instance(s, session, activity)
+            added = False
+            if instance is None:
+                instance, added = self._log_instance(s, session, activity)
             act_set, number, fresh = None, None, added
             if activity.has_sets:
                 act_set, number, fresh = self._log_set(
@@ -311,13 +410,16 @@ class PracticeMixin(SessionsMixin):
                 view = self._instance_view(s, instance)
             else:
                 view = from_row(InstanceView, instance, activity_name=activity.name)
-            return LogResult(
+            result = LogResult(
                 instance=view,
                 values=tuple(from_row(ValueView, r) for r in rows if r is not None),
                 set=from_row(SetView, act_set) if act_set is not None else None,
                 set_number=number,
                 added_instance=added,
             )
+        if memo is not None:  # only once the call's work is in (its savepoint released)
+            memo.keep(root_id, activity_ref, session, activity, metrics, splits, instance)
+        return result
 
     def _metric_values(
         self,
@@ -333,23 +435,6 @@ class PracticeMixin(SessionsMixin):
                 raise Invalid(f"{activity.name!r} has no metric {name!r}; its metrics: {known}")
             out.append((metric, None if value is None else check_number(value, metric.name)))
         return out
-
-    def _split_named(
-        self, s: Session, activity: Activity, split: str | None
-    ) -> SplitDefinition | None:
-        splits = self._list(s, SplitDefinition, SplitDefinition.activity_id == activity.id)
-        names = ", ".join(sp.name for sp in splits)
-        if split is None:
-            if splits:
-                raise Invalid(f"{activity.name!r} is recorded per side; name a split ({names})")
-            return None
-        if not splits:
-            raise Invalid(f"{activity.name!r} has no splits; leave out --split")
-        wanted = split.strip().lower()
-        found = next((sp for sp in splits if sp.name.lower() == wanted), None)
-        if found is None:
-            raise Invalid(f"{activity.name!r} has no split {split!r}; its splits: {names}")
-        return found
 
     def _log_instance(
         self, s: Session, session: PracticeSession, activity: Activity
@@ -421,6 +506,24 @@ class PracticeMixin(SessionsMixin):
             .scalars()
             .one()
         )
+
+
+def _split_named(
+    activity: Activity, splits: list[SplitDefinition], split: str | None
+) -> SplitDefinition | None:
+    """The activity's split a `log` names (None without splits), or Invalid."""
+    names = ", ".join(sp.name for sp in splits)
+    if split is None:
+        if splits:
+            raise Invalid(f"{activity.name!r} is recorded per side; name a split ({names})")
+        return None
+    if not splits:
+        raise Invalid(f"{activity.name!r} has no splits; leave out --split")
+    wanted = split.strip().lower()
+    found = next((sp for sp in splits if sp.name.lower() == wanted), None)
+    if found is None:
+        raise Invalid(f"{activity.name!r} has no split {split!r}; its splits: {names}")
+    return found
 
 
 def _match_metric(metrics: list[MetricDefinition], name: str) -> MetricDefinition | None:
