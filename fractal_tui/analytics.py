@@ -127,6 +127,26 @@ def interval_seconds(
     return (piece[1] - piece[0]).total_seconds() if piece else 0.0
 
 
+MICROSECOND = timedelta(microseconds=1)
+
+
+def interval_micros(
+    started: datetime,
+    ended: datetime | None,
+    now: datetime,
+    lo: datetime | None = None,
+    hi: datetime | None = None,
+) -> int:
+    """``interval_seconds`` in whole microseconds: exact, so sums do not depend on order."""
+    piece = clip(started, ended or now, lo, hi)
+    return (piece[1] - piece[0]) // MICROSECOND if piece else 0
+
+
+def micros_to_seconds(micros: int) -> float:
+    """Seconds of a microsecond count, correctly rounded (as ``timedelta.total_seconds``)."""
+    return micros / 1_000_000
+
+
 # --- date ranges -----------------------------------------------------------------------------
 
 # Preset ranges offered by the screen and accepted by name: label -> number of days (0: all).
@@ -235,6 +255,9 @@ class RolledUp:
     own_sessions: int
 
 
+_NOTHING = RolledUp(seconds=0, sessions=0, own_seconds=0, own_sessions=0)
+
+
 def rollup(
     parents: Mapping[str, str | None],
     links: Iterable[tuple[str, str]],
@@ -258,6 +281,8 @@ def rollup(
     if root_id in parents:
         own[root_id].update(s for s in session_seconds if s not in linked)
     for goal_id, sessions in own.items():
+        if not sessions:
+            continue  # most goals of a big tree have no session in a range: nothing to carry
         node: str | None = goal_id
         seen: set[str] = set()
         while node is not None and node in parents and node not in seen:
@@ -265,11 +290,16 @@ def rollup(
             subtree[node].update(sessions)
             node = parents[node]
     return {
-        g: RolledUp(
-            seconds=sum(session_seconds[s] for s in subtree[g]),
-            sessions=len(subtree[g]),
-            own_seconds=sum(session_seconds[s] for s in own[g]),
-            own_sessions=len(own[g]),
+        g: (
+            RolledUp(
+                # fsum: the same figure whatever order the set gives the sessions in.
+                seconds=math.fsum(session_seconds[s] for s in subtree[g]),
+                sessions=len(subtree[g]),
+                own_seconds=math.fsum(session_seconds[s] for s in own[g]) if own[g] else 0,
+                own_sessions=len(own[g]),
+            )
+            if subtree[g]
+            else _NOTHING  # a goal without sessions: 0 as an int, as sum() of nothing gave
         )
         for g in parents
     }

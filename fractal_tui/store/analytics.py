@@ -18,8 +18,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any, NamedTuple
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import BigInteger, and_, case, func, or_, select
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.functions import FunctionElement
 
 from fractal_tui import analytics as rules
 from fractal_tui import comparison, timing
@@ -71,6 +73,47 @@ class _Interval:
     ended_at: datetime | None
 
 
+class _Time(NamedTuple):
+    """Timer time of a range: per session, and the open intervals (running timers)."""
+
+    micros: dict[str, int]  # every session with an interval in the range -> its microseconds
+    open: list[_Interval]
+
+    def seconds(self) -> dict[str, float]:
+        return {sid: rules.micros_to_seconds(us) for sid, us in self.micros.items()}
+
+    def total(self) -> float:
+        # With no interval at all the old running sum was the int 0; JSON shows the same.
+        return rules.micros_to_seconds(sum(self.micros.values())) if self.micros else 0
+
+
+class _Micros(FunctionElement[int]):
+    """Exact microseconds from a stored UTC time to a later one: ``_Micros(start, end)``."""
+
+    type = BigInteger()
+    name = "fractal_micros_between"
+    inherit_cache = True
+
+
+@compiles(_Micros, "sqlite")
+def _micros_sqlite(element: _Micros, compiler: Any, **kw: Any) -> str:
+    a, b = (compiler.process(arg, **kw) for arg in element.clauses)
+    # SQLite keeps 'YYYY-MM-DD HH:MM:SS.ffffff' and julianday() rounds to milliseconds, so
+    # the microseconds come from the text and the whole seconds from the julianday
+    # difference less them, rounded: its error (well under a second) cannot change it.
+    frac = f"(substr({b}, 21) - substr({a}, 21))"
+    return (
+        f"(CAST(round((julianday({b}) - julianday({a})) * 86400 - {frac} / 1000000.0)"
+        f" AS INTEGER) * 1000000 + {frac})"
+    )
+
+
+@compiles(_Micros, "postgresql")
+def _micros_postgresql(element: _Micros, compiler: Any, **kw: Any) -> str:
+    a, b = (compiler.process(arg, **kw) for arg in element.clauses)
+    return f"CAST(round((EXTRACT(EPOCH FROM {b}) - EXTRACT(EPOCH FROM {a})) * 1000000) AS BIGINT)"
+
+
 @dataclass(frozen=True)
 class _Node:
     id: str
@@ -107,8 +150,8 @@ class AnalyticsMixin(StoreBase):
         start, end = self._check_range(start, end)
         with self._read(root_id) as s:
             self._fractal_root(s, root_id)
-            intervals = self._intervals(s, root_id, start, end)
-            return self._overview(s, root_id, start, end, intervals, tz)
+            time = self._time(s, root_id, start, end)
+            return self._overview(s, root_id, start, end, time, tz)
 
     def practice_by_day(
         self,
@@ -142,8 +185,7 @@ class AnalyticsMixin(StoreBase):
         start, end = self._check_range(start, end)
         with self._read(root_id) as s:
             self._fractal_root(s, root_id)
-            intervals = self._intervals(s, root_id, start, end)
-            return self._by_goal(s, root_id, start, end, intervals)
+            return self._by_goal(s, root_id, start, end, self._time(s, root_id, start, end))
 
     def practice_report(
         self,
@@ -165,20 +207,21 @@ class AnalyticsMixin(StoreBase):
         start, end = self._check_range(start, end)
         with self._read(root_id) as s:
             root = self._fractal_root(s, root_id)
-            intervals = self._intervals(s, root_id, start, end)
             rows: Sequence[Any]
-            if by == "day":
-                rows = self._by_day(s, root_id, start, end, intervals, tz)
-            elif by == "activity":
-                rows = self._by_activity(s, root_id, start, end, intervals)
+            if by == "goal":
+                # Only time per session is needed: summed by the database, one row a session.
+                time = self._time(s, root_id, start, end)
+                rows = self._by_goal(s, root_id, start, end, time)
             else:
-                rows = self._by_goal(s, root_id, start, end, intervals)
-            now = self.now()
-            total = sum(
-                rules.interval_seconds(i.started_at, i.ended_at, now, start, end) for i in intervals
-            )
+                intervals = self._intervals(s, root_id, start, end)
+                time = self._time_of(intervals, start, end)
+                if by == "day":
+                    rows = self._by_day(s, root_id, start, end, intervals, tz)
+                else:
+                    rows = self._by_activity(s, root_id, start, end, intervals)
+            total = time.total()
             sessions = self._count_sessions(s, root_id, start, end)
-            live = [i for i in intervals if self._live(i, start, end)]
+            live = [i for i in time.open if self._live(i, start, end)]
             running_activity = None
             if live:
                 running_activity = s.execute(
@@ -251,10 +294,11 @@ class AnalyticsMixin(StoreBase):
         with self._read(root_id) as s:
             self._fractal_root(s, root_id)
             intervals = self._intervals(s, root_id, start, end)
-            overview = self._overview(s, root_id, start, end, intervals, tz)
+            time = self._time_of(intervals, start, end)
+            overview = self._overview(s, root_id, start, end, time, tz)
             days = self._by_day(s, root_id, start, end, intervals, tz)
             activities = self._by_activity(s, root_id, start, end, intervals)
-            goals = self._by_goal(s, root_id, start, end, intervals)
+            goals = self._by_goal(s, root_id, start, end, time)
             choices = self._choices(s, root_id)
             series = None
             known = {c.id for c in choices}
@@ -301,13 +345,17 @@ class AnalyticsMixin(StoreBase):
         if start is None:
             return cond
         window = and_(cond, PracticeSession.started_at >= start - LOOKBACK)
-        open_id = s.execute(
-            select(PracticeSession.id).where(
-                PracticeSession.root_id == root_id,
-                PracticeSession.completed_at.is_(None),
-                PracticeSession.started_at < start - LOOKBACK,
-            )
-        ).scalar()
+        # The unfinished session is found by its partial unique index; with a time bound in
+        # the query SQLite walked the (root_id, started_at) index over years of sessions.
+        # Asked once per transaction: reports need the scope twice.
+        key = ("analytics_open_session", root_id)
+        if key not in s.info:
+            s.info[key] = s.execute(
+                select(PracticeSession.id, PracticeSession.started_at).where(
+                    PracticeSession.root_id == root_id, PracticeSession.completed_at.is_(None)
+                )
+            ).all()
+        open_id = next((sid for sid, when in s.info[key] if when < start - LOOKBACK), None)
         return or_(window, PracticeSession.id == open_id) if open_id else window
 
     def _started_in(self, root_id: str, start: datetime | None, end: datetime) -> Any:
@@ -354,14 +402,66 @@ class AnalyticsMixin(StoreBase):
         now = self.now()
         return (start is None or start <= now) and now <= end
 
-    def _session_seconds(
+    def _time_of(
         self, intervals: Sequence[_Interval], start: datetime | None, end: datetime
-    ) -> dict[str, float]:
+    ) -> _Time:
+        """Timer time per session from fetched intervals (the same figures as ``_time``)."""
         now = self.now()
-        out: dict[str, float] = defaultdict(float)
+        micros: dict[str, int] = defaultdict(int)
         for i in intervals:
-            out[i.session_id] += rules.interval_seconds(i.started_at, i.ended_at, now, start, end)
-        return out
+            micros[i.session_id] += rules.interval_micros(i.started_at, i.ended_at, now, start, end)
+        return _Time(dict(micros), [i for i in intervals if i.ended_at is None])
+
+    def _time(self, s: Session, root_id: str, start: datetime | None, end: datetime) -> _Time:
+        """Timer time per session in [start, end), summed by the database: one row a session.
+
+        An interval inside the range is summed in SQL (exact microseconds); the few that
+        need clipping to the range or are still running are read and cut in Python, by the
+        rule of ``interval_seconds``. Intervals are not joined to their instance: a live
+        interval never hangs under a deleted instance (the store deletes and restores them
+        together, and import hides the children of deleted rows).
+        """
+        overlaps = [WorkInterval.started_at < end]
+        inside = [WorkInterval.ended_at.is_not(None), WorkInterval.ended_at <= end]
+        if start is not None:
+            overlaps.append(or_(WorkInterval.ended_at.is_(None), WorkInterval.ended_at > start))
+            inside.append(WorkInterval.started_at >= start)
+        within = and_(*inside)
+        scope = self._session_scope(s, root_id, start, end)
+        micros: dict[str, int] = {}
+        edged: list[str] = []
+        for sid, summed, edges in s.execute(
+            select(
+                WorkInterval.session_id,
+                func.sum(case((within, _Micros(WorkInterval.started_at, WorkInterval.ended_at)))),
+                func.sum(case((within, 0), else_=1)),
+            )
+            .join(PracticeSession, PracticeSession.id == WorkInterval.session_id)
+            .where(scope, *overlaps)
+            .group_by(WorkInterval.session_id)
+        ):
+            micros[sid] = int(summed or 0)
+            if edges:
+                edged.append(sid)
+        cut: list[_Interval] = []
+        if edged:
+            now = self.now()
+            for row in s.execute(
+                select(
+                    WorkInterval.session_id,
+                    ActivityInstance.activity_id,
+                    WorkInterval.started_at,
+                    WorkInterval.ended_at,
+                )
+                .join(ActivityInstance, ActivityInstance.id == WorkInterval.instance_id)
+                .where(WorkInterval.session_id.in_(edged), *overlaps, ~within)
+            ):
+                interval = _Interval(*row)
+                cut.append(interval)
+                micros[interval.session_id] += rules.interval_micros(
+                    interval.started_at, interval.ended_at, now, start, end
+                )
+        return _Time(micros, [i for i in cut if i.ended_at is None])
 
     # --- overview ------------------------------------------------------------------------
 
@@ -371,7 +471,7 @@ class AnalyticsMixin(StoreBase):
         root_id: str,
         start: datetime | None,
         end: datetime,
-        intervals: Sequence[_Interval],
+        time: _Time,
         tz: tzinfo | None,
     ) -> Overview:
         now = self.now()
@@ -403,9 +503,7 @@ class AnalyticsMixin(StoreBase):
             )
         ):
             session_seconds += timing.session_seconds(row, now)
-        practice = sum(
-            rules.interval_seconds(i.started_at, i.ended_at, now, start, end) for i in intervals
-        )
+        practice = time.total()
         days = {
             rules.local_date(when, tz)
             for when in s.execute(select(PracticeSession.started_at).where(in_range)).scalars()
@@ -426,7 +524,7 @@ class AnalyticsMixin(StoreBase):
             practice_days=len(days),
             current_streak=current,
             longest_streak=longest,
-            running=any(self._live(i, start, end) for i in intervals),
+            running=any(self._live(i, start, end) for i in time.open),
         )
 
     def _practice_days_desc(
@@ -493,14 +591,15 @@ class AnalyticsMixin(StoreBase):
         intervals: Sequence[_Interval],
     ) -> list[ActivityTotal]:
         now = self.now()
-        seconds: dict[str, float] = defaultdict(float)
+        micros: dict[str, int] = defaultdict(int)
         running: set[str] = set()
         for i in intervals:
-            seconds[i.activity_id] += rules.interval_seconds(
+            micros[i.activity_id] += rules.interval_micros(
                 i.started_at, i.ended_at, now, start, end
             )
             if self._live(i, start, end):
                 running.add(i.activity_id)
+        seconds = {a: rules.micros_to_seconds(us) for a, us in micros.items()}
         counts = {
             activity_id: (sessions, instances)
             for activity_id, sessions, instances in s.execute(
@@ -536,7 +635,7 @@ class AnalyticsMixin(StoreBase):
         root_id: str,
         start: datetime | None,
         end: datetime,
-        intervals: Sequence[_Interval],
+        time: _Time,
     ) -> list[GoalTotal]:
         nodes = [
             _Node(gid, parent, level, name, done is not None)
@@ -546,7 +645,7 @@ class AnalyticsMixin(StoreBase):
                 .order_by(Goal.sort_order, Goal.created_at)
             )
         ]
-        seconds = self._session_seconds(intervals, start, end)
+        seconds = time.seconds()
         started = set(
             s.execute(
                 select(PracticeSession.id).where(self._started_in(root_id, start, end))
@@ -567,7 +666,7 @@ class AnalyticsMixin(StoreBase):
         times = rules.rollup(parents, links, counted, root_id)
         # Counts are of sessions started in the range; times take every session's share.
         counts = rules.rollup(parents, links, {sid: 0.0 for sid in started}, root_id)
-        running_sessions = {i.session_id for i in intervals if self._live(i, start, end)}
+        running_sessions = {i.session_id for i in time.open if self._live(i, start, end)}
         running_goals: set[str] = set()
         if running_sessions:
             flags = rules.rollup(
