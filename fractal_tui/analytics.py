@@ -26,6 +26,7 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
 
 from fractal_tui.errors import Invalid
+from fractal_tui.progress import SKIPPED, SetLike, ValueLike
 from fractal_tui.views import MetricDelta
 
 # --- local days ------------------------------------------------------------------------------
@@ -320,6 +321,36 @@ def personal_bests(
         if better:
             best = v
     return out
+
+
+def best_value_point(
+    sets: Sequence[SetLike],
+    values: Iterable[ValueLike],
+    metric_id: str,
+    higher_is_better: bool,
+    *,
+    has_sets: bool,
+) -> tuple[float, int] | None:
+    """A session's point in "best" mode when its best set is ranked by the charted metric
+    itself (it is the best-set metric, or the first one and there is no yield): the best
+    single side of that metric over the counted sets, and the number of counted sets.
+
+    The same figures as ``fractal_tui.progress.best_set`` gives then, without building
+    them: ``sets`` are the sets that hold values (so a set counts unless skipped), and of
+    equal cells (an activity without sets done twice in a session) the last one holds.
+    """
+    if has_sets:
+        counted: set[str | None] = {st.id for st in sets if st.status != SKIPPED}
+    else:
+        counted = {None}
+    cells: dict[tuple[str | None, str | None], float] = {}
+    for v in values:
+        if v.metric_id == metric_id and v.set_id in counted:
+            cells[(v.set_id, v.split_id)] = v.value
+    if not cells:
+        return None
+    best = max(cells.values()) if higher_is_better else min(cells.values())
+    return best, len(counted)
 
 
 def mean(values: Sequence[float]) -> float | None:

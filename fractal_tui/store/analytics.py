@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any, NamedTuple
 
-from sqlalchemy import BigInteger, and_, case, func, or_, select
+from sqlalchemy import BigInteger, String, and_, case, func, or_, select, type_coerce
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
@@ -61,6 +61,10 @@ from fractal_tui.views import MetricDelta, MetricView
 LOOKBACK = timedelta(days=7)
 
 REPORT_BY = ("day", "activity", "goal")
+# Ids per IN list. SQLite's sampled statistics (db.py) make every root_id index look like
+# it holds ~400 rows, so an IN list longer than that is planned as a walk of the fractal.
+_MANY = 200  # rows that are looked up one each (sessions, instances by id)
+_FEW = 16  # rows that fan out (an instance's values, a session's instances)
 MODES = ("best", "average")
 PRODUCT = "product"
 
@@ -801,65 +805,59 @@ class AnalyticsMixin(StoreBase):
         split_id, split_name = self._pick_split(s, activity, split_ref)
         multiplicative = bool(activity.metrics_multiplicative)
 
-        # Two indexed queries: the sessions that did the activity (one datetime each), then
-        # every value of its metrics, by the (root_id, metric_id) index.
-        done_in = select(ActivityInstance.session_id).where(
-            ActivityInstance.root_id == root_id, ActivityInstance.activity_id == activity.id
-        )
-        sessions: dict[str, tuple[str, datetime, list[_Set], list[_Value]]] = {
-            sid: (sname or "", started, [], [])
-            for sid, sname, started in s.execute(
-                select(PracticeSession.id, PracticeSession.name, PracticeSession.started_at)
-                .where(
-                    PracticeSession.root_id == root_id,
-                    PracticeSession.started_at < end,
-                    PracticeSession.id.in_(done_in),
-                )
-                .order_by(PracticeSession.started_at, PracticeSession.id)
-            )
-        }
-        values_stmt = (
-            select(
-                ActivityInstance.session_id,
-                MetricValue.set_id,
-                ActivitySet.status,
-                MetricValue.metric_id,
-                MetricValue.split_id,
-                MetricValue.value,
-            )
-            .join(ActivityInstance, ActivityInstance.id == MetricValue.instance_id)
-            .outerjoin(ActivitySet, ActivitySet.id == MetricValue.set_id)
-            .where(
-                MetricValue.root_id == root_id,
-                MetricValue.metric_id.in_([m.id for m in metrics]),
-                ActivityInstance.activity_id == activity.id,
-            )
-            .order_by(
-                ActivityInstance.sort_order, ActivityInstance.created_at, ActivitySet.sort_order
-            )
-        )
-        if split_id is not None:
-            values_stmt = values_stmt.where(MetricValue.split_id == split_id)
-        seen_sets: set[str] = set()
-        for sid, set_id, status, metric_id, value_split, value in s.execute(values_stmt):
-            entry = sessions.get(sid)
-            if entry is None:
-                continue  # a session after the range
-            if set_id is not None and set_id not in seen_sets:
-                seen_sets.add(set_id)
-                entry[2].append(_Set(set_id, status or "planned"))
-            entry[3].append(_Value(set_id, metric_id, value_split, float(value)))
-
         has_sets = bool(activity.has_sets)
-        history: list[tuple[str, str, datetime, float, int]] = []
-        for sid, (sname, started, sets, values) in sessions.items():
-            point = self._session_point(
+        higher = True if product else chosen.higher_is_better  # type: ignore[union-attr]
+
+        # The usual chart (a best-set metric, best mode) has a shortcut through the rules.
+        order = setrules.ranking_order(metrics)
+        by_itself = (
+            mode == "best"
+            and not product
+            and chosen is not None
+            and order[0].id == chosen.id
+            and (any(m.is_best_set for m in metrics) or not multiplicative)
+        )
+
+        def point(sets: list[_Set], values: list[_Value]) -> tuple[float, int] | None:
+            if by_itself:
+                assert chosen is not None
+                return rules.best_value_point(
+                    sets, values, chosen.id, chosen.higher_is_better, has_sets=has_sets
+                )
+            return self._session_point(
                 metrics, chosen, product, multiplicative, has_sets, mode, sets, values
             )
-            if point is not None:
-                history.append((sid, sname, started, point[0], point[1]))
-        higher = True if product else chosen.higher_is_better  # type: ignore[union-attr]
-        flags = rules.personal_bests([h[3] for h in history], higher)
+
+        # The range's sessions with their values; the history before the range only as the
+        # two figures the series needs from it: the best point and the last one.
+        ids = [m.id for m in metrics]
+        in_range = self._started_in(root_id, start, end)
+        sessions, seen = self._progress_sessions(s, activity.id, ids, split_id, in_range)
+        history: list[tuple[str, str, datetime, float, int]] = []
+        for sid, (sname, started, sets, values) in sessions.items():
+            found = point(sets, values)
+            if found is not None:
+                history.append((sid, sname, started, found[0], found[1]))
+        prior_best = previous = None
+        if start is not None:
+            before = and_(PracticeSession.root_id == root_id, PracticeSession.started_at < start)
+            if product:
+                prior_best = self._best_by_reading(s, activity.id, ids, split_id, before, point)
+            else:
+                assert chosen is not None
+                range_values = [
+                    v.value
+                    for _, _, _, values in sessions.values()
+                    for v in values
+                    if v.metric_id == chosen.id
+                ]
+                floor = history[0][3] if history else None
+                prior_best = self._best_by_bounds(
+                    s, activity.id, ids, chosen, split_id, start, floor, seen, range_values, point
+                )
+            if len(history) == 1:
+                previous = self._last_point(s, root_id, activity.id, ids, split_id, start, point)
+        flags = rules.personal_bests([h[3] for h in history], higher, prior_best)
         points = tuple(
             ProgressPoint(
                 session_id=sid,
@@ -871,15 +869,16 @@ class AnalyticsMixin(StoreBase):
                 personal_best=flag,
             )
             for (sid, sname, started, value, count), flag in zip(history, flags, strict=True)
-            if start is None or started >= start
         )
-        values_all = [h[3] for h in history]
+        values_all = [h[3] for h in history] + ([prior_best] if prior_best is not None else [])
         best = (max(values_all) if higher else min(values_all)) if values_all else None
         change = None
-        if len(history) >= 2 and points:
+        latest = history[-1][3] if history else None
+        before_latest = history[-2][3] if len(history) >= 2 else previous
+        if latest is not None and before_latest is not None:
             change = _compare(
-                history[-1][3],
-                history[-2][3],
+                latest,
+                before_latest,
                 higher,
                 PRODUCT if product else chosen.id,  # type: ignore[union-attr]
                 PRODUCT if product else chosen.name,  # type: ignore[union-attr]
@@ -955,6 +954,271 @@ class AnalyticsMixin(StoreBase):
             ) from None
         return row.id, row.name
 
+    def _progress_sessions(
+        self,
+        s: Session,
+        activity_id: str,
+        metric_ids: list[str],
+        split_id: str | None,
+        sessions_where: Any,
+    ) -> tuple[dict[str, tuple[str, datetime, list[_Set], list[_Value]]], set[str]]:
+        """Sessions matching ``sessions_where`` (a range) that have values of the activity,
+        in time order, each with its sets and values; and the instances holding them.
+
+        ONE query from the range's sessions through the session_id and instance_id indexes,
+        so the cost follows the range, not the activity's history.
+        """
+        stmt = (
+            _values_query(metric_ids, split_id)
+            # The session's name and start ride along (the start as stored, converted once
+            # per session below, not once per value).
+            .add_columns(PracticeSession.name, type_coerce(PracticeSession.started_at, String))
+            .select_from(PracticeSession)
+            .join(ActivityInstance, ActivityInstance.session_id == PracticeSession.id)
+            .join(MetricValue, MetricValue.instance_id == ActivityInstance.id)
+            .outerjoin(ActivitySet, ActivitySet.id == MetricValue.set_id)
+            .where(sessions_where, ActivityInstance.activity_id == activity_id)
+        )
+        found: dict[str, tuple[list[_Set], list[_Value]]] = {}
+        stored: dict[str, tuple[str, Any]] = {}
+        instances = _collect_values(s.execute(stmt), found, stored)
+        dialect = s.get_bind().dialect
+        started_type = PracticeSession.__table__.c.started_at.type  # type: ignore[attr-defined]
+        convert = started_type.dialect_impl(dialect).result_processor(dialect, None)
+        assert convert is not None
+        heads = sorted((convert(raw), sid, name or "") for sid, (name, raw) in stored.items())
+        return {sid: (name, started, *found[sid]) for started, sid, name in heads}, instances
+
+    def _progress_sessions_by_id(
+        self,
+        s: Session,
+        activity_id: str,
+        metric_ids: list[str],
+        split_id: str | None,
+        session_ids: Sequence[str],
+    ) -> dict[str, tuple[str, datetime, list[_Set], list[_Value]]]:
+        """``_progress_sessions`` for a few sessions named by id.
+
+        Through their instances, a few ids per query: every table here is also indexed by
+        root_id, and SQLite's sampled statistics make that index look as narrow as ~400
+        rows, so a longer IN list would be planned as a walk of the whole fractal.
+        """
+        instances: list[tuple[int, datetime, str]] = []
+        for part in _parts(session_ids, _FEW * 2):
+            instances.extend(
+                (order, created, iid)
+                for iid, order, created in s.execute(
+                    select(
+                        ActivityInstance.id,
+                        ActivityInstance.sort_order,
+                        ActivityInstance.created_at,
+                    ).where(
+                        ActivityInstance.session_id.in_(part),
+                        ActivityInstance.activity_id == activity_id,
+                    )
+                )
+            )
+        instances.sort()  # the values query's order, carried across its parts
+        found: dict[str, tuple[list[_Set], list[_Value]]] = {}
+        for part in _parts([iid for _, _, iid in instances], _FEW):
+            stmt = (
+                _values_query(metric_ids, split_id)
+                .select_from(ActivityInstance)
+                .join(MetricValue, MetricValue.instance_id == ActivityInstance.id)
+                .outerjoin(ActivitySet, ActivitySet.id == MetricValue.set_id)
+                .where(ActivityInstance.id.in_(part))
+            )
+            _collect_values(s.execute(stmt), found)
+        return self._with_heads(s, found)
+
+    def _with_heads(
+        self, s: Session, found: dict[str, tuple[list[_Set], list[_Value]]]
+    ) -> dict[str, tuple[str, datetime, list[_Set], list[_Value]]]:
+        """Sessions' names and starts added, in the order of the series: (start, id)."""
+        heads: list[tuple[datetime, str, str]] = []
+        for part in _parts(list(found), _FEW * 2):
+            heads.extend(
+                (started, sid, sname or "")
+                for sid, sname, started in s.execute(
+                    select(
+                        PracticeSession.id, PracticeSession.name, PracticeSession.started_at
+                    ).where(PracticeSession.id.in_(part))
+                )
+            )
+        heads.sort(key=lambda h: (h[0], h[1]))
+        return {sid: (sname, started, *found[sid]) for started, sid, sname in heads}
+
+    def _best_by_bounds(
+        self,
+        s: Session,
+        activity_id: str,
+        metric_ids: list[str],
+        chosen: MetricView,
+        split_id: str | None,
+        start: datetime,
+        floor: float | None,
+        skip: set[str],
+        range_values: list[float],
+        point: Any,
+    ) -> float | None:
+        """The best point of the sessions before ``start`` (None: none reaches ``floor``).
+
+        A session's point (its best set's value, the average of its sets, the best of the
+        metric) is never better than the best single value of the metric it holds. So the
+        metric's values are read best first, in one pass of its index and without joins,
+        and the sessions they belong to are ranked exactly, by the rules of the range, until
+        the next value cannot beat the best point found. skip, range_values: the range's
+        instances (passed over) and the values of the chosen metric they hold.
+
+        Only a prior best at least as good as the range's first point changes the series
+        (personal bests and the overall best); when the range has points, worse values are
+        not read, and None stands for "none that good".
+        """
+        higher = chosen.higher_is_better
+        cond = [MetricValue.metric_id == chosen.id]
+        if split_id is not None:
+            cond.append(MetricValue.split_id == split_id)
+        if floor is not None:
+            cond.append(MetricValue.value >= floor if higher else MetricValue.value <= floor)
+            ahead = sum(1 for v in range_values if not _better(floor, v, higher))
+        else:
+            ahead = len(range_values)
+        order = MetricValue.value.desc() if higher else MetricValue.value.asc()
+        best: float | None = None
+        ranked: set[str] = set()
+        # The range's own values come first in a rising series: read past them at once.
+        offset, size = 0, ahead + 32
+        while True:
+            rows = [
+                (float(value), iid)
+                for value, iid in s.execute(
+                    select(MetricValue.value, MetricValue.instance_id)
+                    .where(*cond)
+                    .order_by(order, MetricValue.id)
+                    .offset(offset)
+                    .limit(size)
+                )
+            ]
+            owners = self._instance_sessions(
+                s, activity_id, {iid for _, iid in rows if iid not in skip}
+            )
+            fresh = [
+                owners[iid][0]
+                for _, iid in rows
+                if iid in owners and owners[iid][1] < start and owners[iid][0] not in ranked
+            ]
+            points: dict[str, float] = {}
+            if fresh:
+                got = self._progress_sessions_by_id(
+                    s, activity_id, metric_ids, split_id, list(dict.fromkeys(fresh))
+                )
+                for sid, (_, _, sets, values) in got.items():
+                    found = point(sets, values)
+                    if found is not None:
+                        points[sid] = found[0]
+            for value, iid in rows:
+                if best is not None and not _better(value, best, higher):
+                    return best  # no session left can beat it: its best value does not
+                owner = owners.get(iid)
+                if owner is None or owner[1] >= start or owner[0] in ranked:
+                    continue  # of the range or after it, deleted, or ranked already
+                ranked.add(owner[0])
+                found_point = points.get(owner[0])
+                if found_point is not None and (best is None or _better(found_point, best, higher)):
+                    best = found_point
+            if len(rows) < size:
+                return best
+            offset += size
+            size *= 8
+
+    def _instance_sessions(
+        self, s: Session, activity_id: str, instance_ids: set[str]
+    ) -> dict[str, tuple[str, datetime]]:
+        """Instance id -> (session id, session start) for live instances of the activity."""
+        out: dict[str, tuple[str, datetime]] = {}
+        for part in _parts(list(instance_ids), _MANY):
+            for iid, sid, started in s.execute(
+                select(ActivityInstance.id, PracticeSession.id, PracticeSession.started_at)
+                .join(PracticeSession, PracticeSession.id == ActivityInstance.session_id)
+                .where(ActivityInstance.id.in_(part), ActivityInstance.activity_id == activity_id)
+            ):
+                out[iid] = (sid, started)
+        return out
+
+    def _best_by_reading(
+        self,
+        s: Session,
+        activity_id: str,
+        metric_ids: list[str],
+        split_id: str | None,
+        sessions_where: Any,
+        point: Any,
+    ) -> float | None:
+        """The best point before the range by reading every earlier session: a product of
+        metrics has no single value to bound it by."""
+        sessions, _ = self._progress_sessions(s, activity_id, metric_ids, split_id, sessions_where)
+        best: float | None = None
+        for _, _, sets, values in sessions.values():
+            found = point(sets, values)
+            if found is not None and (best is None or _better(found[0], best, True)):
+                best = found[0]
+        return best
+
+    def _last_point(
+        self,
+        s: Session,
+        root_id: str,
+        activity_id: str,
+        metric_ids: list[str],
+        split_id: str | None,
+        start: datetime,
+        point: Any,
+    ) -> float | None:
+        """The point of the last session before ``start`` that has one (newest first)."""
+        # Walking back from the range, each session is checked through its own instances.
+        done = (
+            select(ActivityInstance.id)
+            .where(
+                ActivityInstance.session_id == PracticeSession.id,
+                ActivityInstance.activity_id == activity_id,
+            )
+            .exists()
+        )
+        before = start
+        last_id: str | None = None
+        page = 8
+        while True:
+            cond = [PracticeSession.root_id == root_id, done]
+            if last_id is None:
+                cond.append(PracticeSession.started_at < before)
+            else:
+                cond.append(
+                    or_(
+                        PracticeSession.started_at < before,
+                        and_(PracticeSession.started_at == before, PracticeSession.id < last_id),
+                    )
+                )
+            heads = s.execute(
+                select(PracticeSession.id, PracticeSession.started_at)
+                .where(*cond)
+                .order_by(PracticeSession.started_at.desc(), PracticeSession.id.desc())
+                .limit(page)
+            ).all()
+            if not heads:
+                return None
+            got = self._progress_sessions_by_id(
+                s, activity_id, metric_ids, split_id, [h[0] for h in heads]
+            )
+            for sid, _ in heads:
+                if sid in got:
+                    found = point(got[sid][2], got[sid][3])
+                    if found is not None:
+                        return found[0]
+            if len(heads) < page:
+                return None
+            last_id, before = heads[-1]
+            page = min(page * 4, _MANY)
+
     @staticmethod
     def _session_point(
         metrics: list[MetricView],
@@ -1013,6 +1277,58 @@ def _product_name(metrics: Sequence[MetricView]) -> str:
 
 def _product_unit(metrics: Sequence[MetricView]) -> str:
     return "×".join(m.unit for m in metrics if m.is_multiplicative and m.unit)
+
+
+def _values_query(metric_ids: list[str], split_id: str | None) -> Any:
+    """The columns the set rules need, in the order they see sets in (numbering, ties, the
+    last of equal cells); the caller adds FROM and the rows wanted."""
+    stmt = (
+        select(
+            ActivityInstance.session_id,
+            ActivityInstance.id,
+            MetricValue.set_id,
+            ActivitySet.status,
+            MetricValue.metric_id,
+            MetricValue.split_id,
+            MetricValue.value,
+        )
+        .where(MetricValue.metric_id.in_(metric_ids))
+        .order_by(ActivityInstance.sort_order, ActivityInstance.created_at, ActivitySet.sort_order)
+    )
+    return stmt.where(MetricValue.split_id == split_id) if split_id is not None else stmt
+
+
+def _collect_values(
+    rows: Any,
+    found: dict[str, tuple[list[_Set], list[_Value]]],
+    heads: dict[str, tuple[str, Any]] | None = None,
+) -> set[str]:
+    """Rows of ``_values_query`` into sets and values per session; returns the instances.
+
+    heads: filled with each session's (name, start) when the rows carry them."""
+    instances: set[str] = set()
+    seen_sets: set[str] = set()
+    for sid, instance_id, set_id, status, metric_id, value_split, value, *head in rows:
+        entry = found.get(sid)
+        if entry is None:
+            entry = found[sid] = ([], [])
+            if heads is not None:
+                heads[sid] = (head[0], head[1])
+        instances.add(instance_id)
+        if set_id is not None and set_id not in seen_sets:
+            seen_sets.add(set_id)
+            entry[0].append(_Set(set_id, status or "planned"))
+        entry[1].append(_Value(set_id, metric_id, value_split, float(value)))
+    return instances
+
+
+def _parts(items: Sequence[str], size: int) -> Iterator[list[str]]:
+    for at in range(0, len(items), size):
+        yield list(items[at : at + size])
+
+
+def _better(value: float, best: float, higher_is_better: bool) -> bool:
+    return value > best if higher_is_better else value < best
 
 
 def _compare(
