@@ -1,5 +1,6 @@
 """Fractals (root goals) and the goal tree."""
 
+from dataclasses import fields
 from datetime import date, datetime
 from typing import Any
 
@@ -13,6 +14,7 @@ from fractal_tui.store.base import StoreBase
 from fractal_tui.views import DeleteSummary, FractalView, GoalDetail, GoalView, NoteView, from_row
 
 _UNSET: Any = object()
+_GOAL_VIEW_FIELDS = tuple(f.name for f in fields(GoalView))
 
 
 def _clean_name(name: str, what: str = "goal") -> str:
@@ -155,9 +157,18 @@ class GoalsMixin(StoreBase):
 
     def goals(self, root_id: str, *, include_completed: bool = True) -> list[GoalView]:
         """The fractal's goals, each list of siblings in sort order (see hierarchy.tree_order)."""
+        # Plain columns through Core: the goal tree reads every goal of a fractal, and ORM
+        # rows cost ~3x as much for 1,000 goals. Same filters and order as _list.
+        goals = Goal.__table__.c  # type: ignore[attr-defined]
+        stmt = (
+            select(*(goals[name] for name in _GOAL_VIEW_FIELDS))
+            .where(goals.root_id == root_id, goals.deleted_at.is_(None))
+            .order_by(goals.sort_order, goals.created_at)
+        )
+        if not include_completed:
+            stmt = stmt.where(goals.completed_at.is_(None))
         with self._read(root_id) as s:
-            where = [] if include_completed else [Goal.completed_at.is_(None)]
-            return [from_row(GoalView, g) for g in self._list(s, Goal, *where)]
+            return [GoalView(*row) for row in s.connection().execute(stmt)]
 
     def goal_detail(self, goal_id: str) -> GoalDetail:
         with self._read() as s:

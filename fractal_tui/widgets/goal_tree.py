@@ -10,8 +10,9 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any, ClassVar
 
+from rich.cells import cell_len
 from rich.style import Style
-from rich.text import Text
+from rich.text import Text, TextType
 from textual.binding import Binding, BindingType
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
@@ -70,6 +71,11 @@ class GoalTree(Tree[GoalView]):
     ICON_NODE_EXPANDED = "▾ "
 
     def __init__(self, *, id: str | None = None) -> None:
+        # While set_goals adds nodes, Tree's per-node invalidation (a layout refresh each)
+        # waits until the end; while the tree lays its lines out, the width is read once.
+        # (Set before Tree.__init__, which already lays out.)
+        self._adding = False
+        self._build_width: int | None = None
         super().__init__("", id=id)
         self.show_root = True
         self.guide_depth = 3
@@ -120,25 +126,37 @@ class GoalTree(Tree[GoalView]):
             self.root.set_label("")
             self.root.data = None
             return
+        keep_collapsed = self._collapsed if not self.search else set()
         root_row = rows[0]
-        self.root.data = root_row.node  # type: ignore[assignment]
-        self.root.set_label(root_row.node.name)  # type: ignore[attr-defined]
+        root_goal: GoalView = root_row.node  # type: ignore[assignment]
+        self.root.data = root_goal
+        self.root.set_label(Text(root_goal.name))
         self.root.allow_expand = len(rows) > 1
-        self._by_id[root_row.node.id] = self.root
+        if (root_goal.id in keep_collapsed) == self.root.is_expanded:
+            self.root.toggle()
+        self._by_id[root_goal.id] = self.root
         parents: list[TreeNode[GoalView]] = [self.root]
-        for row in rows[1:]:
-            goal: GoalView = row.node  # type: ignore[assignment]
-            del parents[row.depth :]
-            parent = parents[-1]
-            node = parent.add(goal.name, goal, expand=True, allow_expand=False)
-            parent.allow_expand = True
-            self._by_id[goal.id] = node
-            parents.append(node)
-        for goal_id, node in self._by_id.items():
-            if goal_id in self._collapsed and not self.search:
-                node.collapse()
-            else:
-                node.expand()
+        self._adding = True
+        try:
+            for row in rows[1:]:
+                goal: GoalView = row.node  # type: ignore[assignment]
+                del parents[row.depth :]
+                parent = parents[-1]
+                # Each node is added in its final state: expanding or collapsing 1,000 nodes
+                # one by one afterwards posts a message per node.
+                node = parent.add(
+                    Text(goal.name),
+                    goal,
+                    expand=goal.id not in keep_collapsed,
+                    allow_expand=False,
+                )
+                if not parent.allow_expand:
+                    parent.allow_expand = True
+                self._by_id[goal.id] = node
+                parents.append(node)
+        finally:
+            self._adding = False
+        self._invalidate()
         old_line = self.cursor_line
         self.cursor_line = -1
         target = self._by_id.get(current or "") if current else None
@@ -204,11 +222,25 @@ class GoalTree(Tree[GoalView]):
             return False
         parent = node.parent
         while parent is not None:
-            parent.expand()
+            if not parent.is_expanded:
+                parent.expand()
             parent = parent.parent
         self.get_node_at_line(0)  # lays out the lines, so the node knows its line
         self.move_cursor(node)
         return True
+
+    def _invalidate(self) -> None:
+        if not self._adding:
+            super()._invalidate()
+
+    def _build(self) -> None:
+        # Tree measures every line's label when it lays the lines out; the region's width
+        # cannot change during that loop, and looking it up costs more than the label.
+        self._build_width = self.scrollable_content_region.width
+        try:
+            super()._build()
+        finally:
+            self._build_width = None
 
     def on_resize(self) -> None:
         # Names are cut to the width, so a new width means new labels.
@@ -230,6 +262,13 @@ class GoalTree(Tree[GoalView]):
 
     # --- drawing ---------------------------------------------------------------------------
 
+    def process_label(self, label: TextType) -> Text:
+        # Goal names are plain text (no markup, no line breaks: the store refuses control
+        # characters), so the Text is kept as given rather than parsed and split per node.
+        if isinstance(label, Text):
+            return label
+        return super().process_label(label)
+
     def _fit(self, node: TreeNode[GoalView], name: str, before: int, suffix: list[Any]) -> str:
         """The name, cut with an ellipsis so the countdown stays in view."""
         depth = 0
@@ -237,7 +276,9 @@ class GoalTree(Tree[GoalView]):
         while parent is not None:
             depth += 1
             parent = parent.parent
-        width = self.scrollable_content_region.width
+        width = self._build_width
+        if width is None:
+            width = self.scrollable_content_region.width
         if width <= 0:
             return name
         after = sum(len(str(p)) if isinstance(p, str) else p.cell_len for p in suffix)
@@ -249,6 +290,31 @@ class GoalTree(Tree[GoalView]):
     def _style(self, name: str) -> Style:
         return self.get_component_rich_style(name, partial=True)
 
+    def _suffix(self, goal: GoalView) -> tuple[str, str, bool]:
+        """(gap, mark or countdown, overdue) drawn after the name; ("", "", False) for none."""
+        if goal.done:
+            return " ", DONE_MARK, False
+        if goal.deadline is not None and self.today is not None:
+            return "  ", countdown(goal.deadline, self.today), goal.deadline < self.today
+        return "", "", False
+
+    def get_label_width(self, node: TreeNode[GoalView]) -> int:
+        # The tree measures every line whenever it lays out; count cells from the same
+        # pieces render_label draws instead of building and styling a Text per goal.
+        goal = node.data
+        if goal is None:
+            return super().get_label_width(node)
+        prefix = (
+            (self.ICON_NODE_EXPANDED if node.is_expanded else self.ICON_NODE)
+            if node.allow_expand
+            else ""
+        )
+        tag = level_tag(goal.level)
+        gap, after, _ = self._suffix(goal)
+        suffix = [gap, after] if gap else []
+        name = self._fit(node, goal.name, len(prefix) + len(tag) + 1, suffix)
+        return cell_len(prefix) + cell_len(tag) + 1 + cell_len(name) + cell_len(gap + after)
+
     def render_label(self, node: TreeNode[GoalView], base_style: Style, style: Style) -> Text:
         goal = node.data
         if goal is None:
@@ -259,13 +325,12 @@ class GoalTree(Tree[GoalView]):
             prefix = ("", base_style)
         tag = Text(level_tag(goal.level), style=self._style(f"goal-tree--level-{goal.level}"))
         suffix: list[Text | str] = []
+        gap, after, late = self._suffix(goal)
         if goal.done:
-            suffix = [" ", Text(DONE_MARK, style=self._style("goal-tree--done"))]
-        elif goal.deadline is not None and self.today is not None:
-            left = countdown(goal.deadline, self.today)
-            late = goal.deadline < self.today
+            suffix = [gap, Text(after, style=self._style("goal-tree--done"))]
+        elif gap:
             due_style = self._style("goal-tree--overdue" if late else "goal-tree--due")
-            suffix = ["  ", Text(left, style=due_style)]
+            suffix = [gap, Text(after, style=due_style)]
         name = Text(self._fit(node, goal.name, len(prefix[0]) + len(tag) + 1, suffix))
         if self.search:
             start = goal.name.lower().find(self.search.lower())
