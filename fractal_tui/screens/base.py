@@ -25,7 +25,7 @@ from typing import Any, ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Header, Static
 
 from fractal_tui.errors import FractalError
@@ -133,6 +133,16 @@ class FractalScreen(Screen):
     def fractal_id(self) -> str | None:
         return getattr(self.app, "fractal_id", None)
 
+    @property
+    def is_showing(self) -> bool:
+        """On the display: the current screen, or under dialogs only (they let it show
+        through). Once-a-second redraws skip a screen that is not: show() redraws it when it
+        comes back."""
+        stack = self.app.screen_stack
+        if self not in stack:
+            return False
+        return all(isinstance(s, ModalScreen) for s in stack[stack.index(self) + 1 :])
+
     def on_mount(self) -> None:
         seconds = _poll_seconds(self.app)
         if seconds and self._poll_timer is None:
@@ -144,7 +154,9 @@ class FractalScreen(Screen):
         self.reload()
 
     def _poll(self) -> None:
-        if self.is_current:
+        # Textual counts the screen right under the top one as current; a screen hidden
+        # under another catches up on resume instead of re-reading every few seconds.
+        if self.is_showing:
             self.reload(quiet=True)
 
     def action_reload(self) -> None:

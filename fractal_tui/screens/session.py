@@ -34,7 +34,7 @@ from fractal_tui.widgets.metric_table import Cell, MetricTable
 from fractal_tui.widgets.session_forms import ActivityPicker
 from fractal_tui.widgets.session_instances import InstanceTable
 from fractal_tui.widgets.session_summary import SummaryScreen, vs_last_text
-from fractal_tui.widgets.timer import SessionClock, instance_state, state_text
+from fractal_tui.widgets.timer import SessionClock, instance_state, set_static, state_text
 
 
 def parse_value(text: str) -> float | None:
@@ -267,7 +267,7 @@ class SessionScreen(FractalScreen):
 
     def tick(self) -> None:
         """Once a second: redraw every elapsed time from the ledger and the clock."""
-        if self.detail is None:
+        if self.detail is None or not self.is_showing:
             return
         now = self.now()
         self.query_one(SessionClock).show(
@@ -280,7 +280,7 @@ class SessionScreen(FractalScreen):
         self._show_title(now)
         if self.query_one("#session-plan").has_class("-shown"):
             plan = plan_text(self.sections, self.detail.instances, now)
-            self.query_one("#session-plan", Static).update(plan)
+            set_static(self.query_one("#session-plan", Static), plan)
 
     def _activity(self, inst: InstanceView | None) -> ActivityView | None:
         if inst is None or self.detail is None:
@@ -344,7 +344,7 @@ class SessionScreen(FractalScreen):
         text = state_text(state, f"{inst.activity_name}  {spent}")
         if inst.section:
             text.append(f"  {inst.section}", style="dim")
-        title.update(text)
+        set_static(title, text)
 
     @on(DataTable.RowHighlighted, "#instances")
     def _instance_highlighted(self, event: DataTable.RowHighlighted) -> None:

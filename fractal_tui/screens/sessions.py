@@ -163,7 +163,7 @@ class SessionsScreen(FractalScreen):
 
     def tick(self) -> None:
         """Redraw the unfinished session's duration (no database read)."""
-        if self.data is None:
+        if self.data is None or not self.is_showing:
             return
         now = self.app.clock()  # type: ignore[attr-defined]
         for x in self.data.page.items:

@@ -43,6 +43,36 @@ def state_text(state: str, label: str | None = None) -> Text:
     return Text(f"{mark} {label or state}", style=style)
 
 
+def _same_content(a: object, b: object) -> bool:
+    # rich's Text == compares text and spans but not the base style: compare that too.
+    if isinstance(a, Text) and isinstance(b, Text):
+        return a.plain == b.plain and a.style == b.style and a.spans == b.spans
+    return type(a) is type(b) and a == b
+
+
+def _shape(content: object) -> str | None:
+    """The text with every digit as 0: the same shape wraps to the same lines."""
+    plain = content.plain if isinstance(content, Text) else content
+    return plain.translate(_DIGITS_TO_ZERO) if isinstance(plain, str) else None
+
+
+_DIGITS_TO_ZERO = str.maketrans("123456789", "000000000")
+
+
+def set_static(widget: Static, content: str | Text) -> None:
+    """Show content in a Static once a second without redoing the screen's layout.
+
+    Nothing happens when the content is unchanged. A running time changes digits only: the
+    text keeps its length and breaks at the same places, so only the widget is repainted;
+    anything else (another length, other words) may change its height and lays out again.
+    """
+    old = widget.content
+    if _same_content(old, content):
+        return
+    shape = _shape(content)
+    widget.update(content, layout=shape is None or shape != _shape(old))
+
+
 class SessionClock(Horizontal):
     """Big digits for the session's time, and a few lines about it beside them."""
 
@@ -92,16 +122,19 @@ class SessionClock(Horizontal):
         digits = self.query_one(Digits)
         if session is None:
             digits.update("0:00")
-            self.query_one("#clock-title", Static).update("")
+            set_static(self.query_one("#clock-title", Static), "")
             return
-        digits.update(timing.clock_text(timing.session_seconds(session, now)))
+        figures = timing.clock_text(timing.session_seconds(session, now))
+        if digits.value != figures:
+            digits.update(figures)
         self.set_class(session.ended_at is not None, "-ended")
         self.set_class(session.paused, "-paused")
         running = next((i for i in instances if i.running), None)
         self.set_class(running is not None and not session.paused, "-running")
         title = session.name or "Session"
-        self.query_one("#clock-title", Static).update(
-            f"{title} · started {local_time(session.started_at, '%a %d %b %H:%M')}"
+        set_static(
+            self.query_one("#clock-title", Static),
+            f"{title} · started {local_time(session.started_at, '%a %d %b %H:%M')}",
         )
         state = Text()
         if session.ended_at is not None:
@@ -118,6 +151,6 @@ class SessionClock(Horizontal):
                 session.paused_seconds, session.paused_at, session.ended_at or now
             )
             state.append(f"   paused {timing.clock_text(paused)}", style="dim")
-        self.query_one("#clock-state", Static).update(state)
+        set_static(self.query_one("#clock-state", Static), state)
         goals = ", ".join(goal_names)
-        self.query_one("#clock-goals", Static).update(f"Goals: {goals}" if goals else "")
+        set_static(self.query_one("#clock-goals", Static), f"Goals: {goals}" if goals else "")

@@ -1,0 +1,112 @@
+"""Idle with a timer running: the once-a-second redraw repaints what changed and nothing
+else, and screens that are not on the display neither redraw nor poll."""
+
+from datetime import UTC, datetime
+from typing import Any
+
+from rich.text import Text
+from textual.app import App, ComposeResult
+from textual.widgets import Digits, Static
+from tui_helpers import settle
+
+from fractal_tui.screens.session import SessionScreen
+from fractal_tui.screens.sessions import SessionsScreen
+from fractal_tui.views import MetricSpec
+from fractal_tui.widgets.confirm import ConfirmScreen
+from fractal_tui.widgets.timer import set_static
+
+START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+
+
+class OneStatic(App[None]):
+    def compose(self) -> ComposeResult:
+        yield Static("", id="s")
+
+
+async def test_set_static_skips_the_same_content_and_layout_for_digits_only() -> None:
+    app = OneStatic()
+    async with app.run_test() as pilot:
+        static = app.query_one("#s", Static)
+        calls: list[bool] = []
+        update = static.update
+
+        def spy(content: Any = "", *, layout: bool = True) -> None:
+            calls.append(layout)
+            update(content, layout=layout)
+
+        static.update = spy  # type: ignore[method-assign]
+        set_static(static, Text("▶ Plank 9:58", style="bold"))
+        set_static(static, Text("▶ Plank 9:58", style="bold"))  # unchanged: nothing
+        set_static(static, Text("▶ Plank 9:59", style="bold"))  # digits only: no layout
+        set_static(static, Text("▶ Plank 10:00", style="bold"))  # longer: layout
+        set_static(static, Text("▶ Plank 10:00", style="dim"))  # another style: repaint
+        set_static(static, Text("■ Plank 10:00", style="dim"))  # other words: layout
+        set_static(static, "plain")
+        set_static(static, "plain")
+        await pilot.pause()
+        assert calls == [True, False, True, False, True, True]
+        assert str(static.render()) == "plain"
+
+
+def running_session(store: Any, clock: Any) -> tuple[str, str]:
+    clock.set(START)
+    gym = store.create_fractal("Gym")
+    plank = store.add_activity(gym.id, "Plank", metrics=(MetricSpec("time", "s"),))
+    session = store.start_session(gym.id, name="Evening")
+    store.start_activity(gym.id, plank.id)
+    return gym.id, session.id
+
+
+async def test_hidden_screens_neither_tick_nor_poll_and_dialogs_let_the_clock_run(
+    store: Any, clock: Any, make_app: Any
+) -> None:
+    root, session_id = running_session(store, clock)
+    app = make_app(fractal_id=root)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+        sessions = app.screen
+        assert isinstance(sessions, SessionsScreen) and sessions.is_showing
+        table = sessions.table
+        clock.advance(seconds=30)
+        sessions.tick()
+        await pilot.pause()
+        assert str(table.get_row(session_id)[3]) == "0:30"
+
+        await pilot.press("s")
+        await settle(pilot)
+        session = app.screen
+        assert isinstance(session, SessionScreen) and session.is_showing
+        assert not sessions.is_showing  # under a full screen (Textual still calls it current)
+
+        # The list under the session screen: no redraw, no poll.
+        updated: list[Any] = []
+        table.update_cell = lambda *a, **k: updated.append(a)  # type: ignore[method-assign]
+        reloads: list[Any] = []
+        sessions.reload = lambda **k: reloads.append(k)  # type: ignore[method-assign]
+        clock.advance(seconds=30)
+        sessions.tick()
+        sessions._poll()
+        assert updated == [] and reloads == []
+
+        # The session screen under a dialog still shows through: its clock keeps running.
+        app.push_screen(ConfirmScreen("Sure?"))
+        await pilot.pause()
+        assert session.is_showing
+        clock.advance(seconds=5)
+        session.tick()
+        await pilot.pause()
+        assert session.query_one("#session-clock Digits", Digits).value == "1:05"
+        state = str(session.query_one("#clock-state", Static).render())
+        assert "Plank 1:05" in state
+        await pilot.press("escape")
+        await settle(pilot)
+
+        # Back on the list: it shows the time again, read fresh.
+        del table.update_cell
+        del sessions.reload
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is sessions and sessions.is_showing
+        assert str(table.get_row(session_id)[3]) == "1:05"
