@@ -45,7 +45,13 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         # Screens hold no SQL, and a snapshot is one picture whatever the backend, so the
         # TUI suite runs on SQLite only (tests/reliability drives the TUI on PostgreSQL).
         in_tui = metafunc.definition.path.parent.name == "tui"
-        metafunc.parametrize("db_backend", ["sqlite"] if in_tui else backends(), indirect=True)
+        chosen = ["sqlite"] if in_tui else backends()
+        # @pytest.mark.backends("sqlite"): a test about one backend's behaviour is not
+        # generated for the others (rather than generated and skipped).
+        marker = metafunc.definition.get_closest_marker("backends")
+        if marker is not None:
+            chosen = [b for b in chosen if b in marker.args]
+        metafunc.parametrize("db_backend", chosen, indirect=True)
 
 
 @pytest.fixture(autouse=True)

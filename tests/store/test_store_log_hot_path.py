@@ -116,9 +116,8 @@ def test_a_metric_named_twice_in_one_call_is_one_cell(store: Any, root: str, new
     assert cells(result.set.id) == [6]
 
 
+@pytest.mark.backends("sqlite")  # the query plans checked are SQLite's
 def test_a_cell_is_found_through_the_unique_index(store: Any, root: str, engine: Any) -> None:
-    if engine.dialect.name != "sqlite":
-        pytest.skip("query plans are SQLite's")
     store.log(root, "Run", {"km": 5})
     seen: list[tuple[str, Any]] = []
 

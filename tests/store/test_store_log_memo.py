@@ -34,13 +34,8 @@ def count_statements(engine: Any, work: Any) -> int:
     return seen[0]
 
 
-def sqlite_only(engine: Any) -> None:
-    if engine.dialect.name != "sqlite":
-        pytest.skip("the memo keeps nothing outside SQLite")
-
-
+@pytest.mark.backends("sqlite")  # the memo keeps nothing outside SQLite
 def test_the_next_log_skips_the_lookups(store: Any, root: str, engine: Any) -> None:
-    sqlite_only(engine)
     with store.log_memo(), store.batched(commit_every=100) as unit:
         with unit():
             store.log(root, "Squat", {"reps": 5})
@@ -54,10 +49,10 @@ def test_the_next_log_skips_the_lookups(store: Any, root: str, engine: Any) -> N
     assert len(sets) == 3
 
 
+@pytest.mark.backends("sqlite")  # the memo keeps nothing outside SQLite
 def test_a_commit_forgets(store: Any, root: str, engine: Any) -> None:
     # After a commit another writer may get the lock first and end the session; the next
     # log must see that. (Here the "other writer" is a store call the memo is not told of.)
-    sqlite_only(engine)
     with store.log_memo() as memo, store.batched(commit_every=1) as unit:
         with unit():
             store.log(root, "Run", {"km": 5})
@@ -68,8 +63,8 @@ def test_a_commit_forgets(store: Any, root: str, engine: Any) -> None:
             store.log(root, "Run", {"km": 6})
 
 
+@pytest.mark.backends("sqlite")  # the memo keeps nothing outside SQLite
 def test_kept_until_forgotten(store: Any, root: str, engine: Any) -> None:
-    sqlite_only(engine)
     with store.log_memo() as memo, store.batched(commit_every=100) as unit:
         with unit():
             store.log(root, "Run", {"km": 5})
@@ -86,17 +81,16 @@ def test_kept_until_forgotten(store: Any, root: str, engine: Any) -> None:
     assert store.get_session(result.instance.session_id).name == "Arms"
 
 
+@pytest.mark.backends("sqlite")  # the memo keeps nothing outside SQLite
 def test_a_failed_log_keeps_nothing(store: Any, root: str, engine: Any) -> None:
-    sqlite_only(engine)
     with store.log_memo() as memo, store.batched(commit_every=100) as unit:
         with pytest.raises(Invalid, match="there is no set 9"), unit():
             store.log(root, "Squat", {"reps": 5}, set_index=9)  # after its lookups
         assert memo._kept == {}
 
 
+@pytest.mark.backends("postgresql")
 def test_nothing_is_kept_outside_sqlite(store: Any, root: str, engine: Any) -> None:
-    if engine.dialect.name == "sqlite":
-        pytest.skip("checks the other backends")
     with store.log_memo() as memo:
         store.log(root, "Run", {"km": 5})
         assert memo._kept == {} and not memo.enabled
