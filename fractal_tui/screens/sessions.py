@@ -5,7 +5,7 @@ The active session's duration is redrawn once a second from its times and ``app.
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Self
 
 from rich.text import Text
 from textual import on
@@ -54,6 +54,26 @@ def mark(session: SessionView) -> Text:
     return Text("⏸", style="bold yellow") if session.paused else Text("▶", style="bold green")
 
 
+class SessionsTable(DataTable):
+    """The sessions DataTable; ``set_cell`` repaints one row where update_cell repaints the
+    whole table (the running session's duration changes every second)."""
+
+    _one_row = False
+
+    def set_cell(self, row_key: str, column_key: str, value: Any) -> None:
+        self._one_row = True
+        try:
+            self.update_cell(row_key, column_key, value)
+        finally:
+            self._one_row = False
+        self.refresh_row(self.get_row_index(row_key))
+
+    def refresh(self, *regions: Any, **kwargs: Any) -> Self:
+        if self._one_row:
+            return self  # update_cell's whole-table repaint: set_cell repaints the row
+        return super().refresh(*regions, **kwargs)
+
+
 class SessionsScreen(FractalScreen):
     """Keys act on the session under the cursor."""
 
@@ -99,11 +119,11 @@ class SessionsScreen(FractalScreen):
         yield Static(
             "No sessions yet: press n to start one.", id="sessions-empty", classes="empty-hint"
         )
-        yield DataTable(id="sessions-table", cursor_type="row", zebra_stripes=True)
+        yield SessionsTable(id="sessions-table", cursor_type="row", zebra_stripes=True)
 
     @property
-    def table(self) -> DataTable:
-        return self.query_one("#sessions-table", DataTable)
+    def table(self) -> SessionsTable:
+        return self.query_one("#sessions-table", SessionsTable)
 
     def on_mount(self) -> None:
         table = self.table
@@ -168,9 +188,10 @@ class SessionsScreen(FractalScreen):
         now = self.app.clock()  # type: ignore[attr-defined]
         for x in self.data.page.items:
             if not x.done and not x.paused:
-                self.table.update_cell(
-                    x.id, "duration", timing.clock_text(timing.session_seconds(x, now))
-                )
+                duration = timing.clock_text(timing.session_seconds(x, now))
+                table = self.table
+                if str(table.get_cell(x.id, "duration")) != duration:
+                    table.set_cell(x.id, "duration", duration)
 
     @property
     def session(self) -> SessionView | None:

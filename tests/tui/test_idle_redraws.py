@@ -4,9 +4,10 @@ else, and screens that are not on the display neither redraw nor poll."""
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 from rich.text import Text
 from textual.app import App, ComposeResult
-from textual.widgets import Digits, Static
+from textual.widgets import DataTable, Digits, Static
 from tui_helpers import settle
 
 from fractal_tui.screens.session import SessionScreen
@@ -58,7 +59,7 @@ def running_session(store: Any, clock: Any) -> tuple[str, str]:
 
 
 async def test_hidden_screens_neither_tick_nor_poll_and_dialogs_let_the_clock_run(
-    store: Any, clock: Any, make_app: Any
+    store: Any, clock: Any, make_app: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     root, session_id = running_session(store, clock)
     app = make_app(fractal_id=root)
@@ -69,10 +70,22 @@ async def test_hidden_screens_neither_tick_nor_poll_and_dialogs_let_the_clock_ru
         sessions = app.screen
         assert isinstance(sessions, SessionsScreen) and sessions.is_showing
         table = sessions.table
+        # The running duration repaints its row, not the whole table.
+        repaints: list[tuple[Any, ...]] = []
+        repaint = DataTable.refresh
+
+        def spy(self: Any, *regions: Any, **kwargs: Any) -> Any:
+            if self is table:
+                repaints.append(regions)
+            return repaint(self, *regions, **kwargs)
+
+        monkeypatch.setattr(DataTable, "refresh", spy)
         clock.advance(seconds=30)
         sessions.tick()
+        monkeypatch.undo()
         await pilot.pause()
         assert str(table.get_row(session_id)[3]) == "0:30"
+        assert repaints and all(len(r) == 1 and r[0].height == 1 for r in repaints)
 
         await pilot.press("s")
         await settle(pilot)
