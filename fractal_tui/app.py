@@ -23,7 +23,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from fractal_tui.clock import Clock, system_clock
-from fractal_tui.errors import FractalError
+from fractal_tui.errors import FractalError, Invalid
 from fractal_tui.screens import MAIN_SCREENS, available_screens, load_screen_class
 
 
@@ -110,10 +110,8 @@ class FractalApp(App[None]):
         try:
             if self._initial_fractal:
                 chosen = self.store.get_goal(self._initial_fractal)
-            elif self.store.list_fractals():
-                chosen = self.store.resolve_fractal(None)
             else:
-                chosen = None
+                chosen = self._last_fractal()
         except FractalError as exc:
             self.call_from_thread(self.notify, exc.message, severity="error")
             chosen = None
@@ -124,6 +122,16 @@ class FractalApp(App[None]):
             self.call_from_thread(self.show_welcome)
         else:
             self.call_from_thread(self.open_fractal, chosen.id, chosen.name)
+
+    def _last_fractal(self) -> Any:
+        """The only or last used fractal; None when there is none yet. (resolve_fractal
+        alone: list_fractals counts goals and sessions of every fractal, not needed here.)"""
+        try:
+            return self.store.resolve_fractal(None)
+        except Invalid:
+            if self.store.list_fractals():
+                raise
+            return None
 
     def show_welcome(self) -> None:
         from fractal_tui.screens.welcome import WelcomeScreen

@@ -107,6 +107,7 @@ class FractalScreen(Screen):
         self._generation = 0
         self._last_data: Any = _NOTHING
         self._poll_timer: Any = None
+        self._resumed = False
 
     # --- override these ------------------------------------------------------------------
 
@@ -149,9 +150,17 @@ class FractalScreen(Screen):
             self._poll_timer = self.set_interval(seconds, self._poll)
 
     def on_screen_resume(self) -> None:
+        # Textual resumes a mode's screen twice the first time it is shown (once as the
+        # mode starts, once as it is switched to): the second would load everything again.
+        if self._resumed:
+            return
+        self._resumed = True
         for nav in self.query(NavBar):
             nav.refresh_tabs()
         self.reload()
+
+    def on_screen_suspend(self) -> None:
+        self._resumed = False
 
     def _poll(self) -> None:
         # Textual counts the screen right under the top one as current; a screen hidden
