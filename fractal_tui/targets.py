@@ -20,7 +20,7 @@ that was reset when its goal was reopened counts only what comes after).
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 
 from fractal_tui.errors import Invalid
 
@@ -67,21 +67,32 @@ def check_number(value: float, what: str = "a target value") -> float:
     return float(value)
 
 
+def check_bound(op: str, expected: float) -> float:
+    """What ``check`` compares with: ``actual op bound``, or for ``==`` the largest
+    ``abs(actual - expected)``. The store compares in SQL against the very same number."""
+    if op in (">=", "<"):
+        return expected - _EPS
+    if op in ("<=", ">"):
+        return expected + _EPS
+    if op == "==":
+        return EQ_TOLERANCE + _EPS
+    raise Invalid(f"unknown operator {op!r}; use one of {', '.join(OPS)}")
+
+
 def check(actual: float | None, op: str, expected: float) -> bool:
     """Whether ``actual op expected`` holds; a missing value never does."""
     if actual is None or not math.isfinite(actual):
         return False
+    bound = check_bound(op, expected)
     if op == ">=":
-        return actual >= expected - _EPS
+        return actual >= bound
     if op == "<=":
-        return actual <= expected + _EPS
+        return actual <= bound
     if op == ">":
-        return actual > expected + _EPS
+        return actual > bound
     if op == "<":
-        return actual < expected - _EPS
-    if op == "==":
-        return abs(actual - expected) <= EQ_TOLERANCE + _EPS
-    raise Invalid(f"unknown operator {op!r}; use one of {', '.join(OPS)}")
+        return actual < bound
+    return abs(actual - expected) <= bound
 
 
 def parse_condition(text: str) -> tuple[str, str, float]:
@@ -370,6 +381,169 @@ def _frequency(
         count=count,
         fraction=min(1.0, len(seen) / count),
     )
+
+
+# --- evaluation from figures (what the store computes in SQL) -------------------------------
+#
+# ``evaluate`` over every practice is the reference. The store does not load all practice: it
+# asks SQL for the figures of the target's window (best values, totals, distinct sessions) and
+# builds Practices only for candidates that may meet. The functions below turn those figures
+# into the Evaluation ``evaluate`` would give.
+
+
+@dataclass(frozen=True)
+class Hit:
+    """The practice at which a target holds."""
+
+    instance_id: str
+    session_id: str
+    when: datetime
+
+
+def hit_of(practice: Practice | None) -> Hit | None:
+    if practice is None:
+        return None
+    return Hit(practice.instance_id, practice.session_id, practice.when)
+
+
+def local_day(moment: datetime) -> date:
+    """The calendar day a session counts for: its start in local time (``Practice.day``)."""
+    return moment.astimezone().date()
+
+
+_DAY = timedelta(days=1)
+_SPAN = timedelta(days=2)  # wider than any UTC offset
+_MICROSECOND = timedelta(microseconds=1)  # the resolution of stored times
+
+
+def local_day_start(day: date) -> datetime | None:
+    """The first instant (UTC, to the microsecond) whose ``local_day`` is ``day`` or later.
+
+    Found by bisection on ``local_day`` itself, so DST gaps and odd offsets need no rule of
+    their own. None when the day is at the edge of the calendar (nothing can be earlier).
+    """
+    try:
+        noon = datetime.combine(day, time(12), tzinfo=UTC)
+        lo, hi = noon - _SPAN, noon + _SPAN  # local_day(lo) < day <= local_day(hi)
+        if local_day(lo) >= day or local_day(hi) < day:
+            return None
+    except (OverflowError, ValueError):
+        return None
+    while hi - lo > _MICROSECOND:
+        mid = lo + (hi - lo) // 2
+        if local_day(mid) >= day:
+            hi = mid
+        else:
+            lo = mid
+    return hi
+
+
+def day_bounds(
+    starts_on: date | None, ends_on: date | None
+) -> tuple[datetime | None, datetime | None]:
+    """UTC bounds ``lo <= started_at < hi`` that hold exactly when
+    ``starts_on <= local_day(started_at) <= ends_on`` (None: no bound on that side)."""
+    lo = local_day_start(starts_on) if starts_on is not None else None
+    hi = None
+    if ends_on is not None:
+        try:
+            hi = local_day_start(ends_on + _DAY)
+        except OverflowError:
+            hi = None
+    return lo, hi
+
+
+def compose(
+    kind: str,
+    conditions: Sequence[Condition],
+    currents: Sequence[float | None],
+    *,
+    sessions: int,
+    first: Hit | None,
+    count: int | None = None,
+) -> Evaluation:
+    """An Evaluation from a window's figures.
+
+    ``currents``: per condition, the best counted value (threshold, frequency) or the total
+    (sum); ``sessions``: distinct sessions with counted practice (threshold, sum) or with
+    practice that meets the conditions (frequency); ``first``: the practice at which the target
+    first holds (for a sum: the running totals first hold), None when none does.
+    """
+    progress = tuple(
+        ConditionProgress(c, current, check(current, c.op, c.value))
+        for c, current in zip(conditions, currents, strict=True)
+    )
+    if kind == "frequency":
+        count = count or 1
+        met = first is not None
+        fraction = min(1.0, sessions / count)
+    elif kind in ("threshold", "sum"):
+        count = None
+        # A sum that held once but fell back (negative values) is not met.
+        met = first is not None and (kind == "threshold" or all(cp.met for cp in progress))
+        fraction = 1.0 if met else _fraction(progress)
+    else:
+        raise Invalid(f"unknown target kind {kind!r}; use one of {', '.join(KINDS)}")
+    return Evaluation(
+        met=met,
+        instance_id=first.instance_id if met and first else None,
+        session_id=first.session_id if met and first else None,
+        when=first.when if met and first else None,
+        conditions=progress,
+        sessions=sessions,
+        count=count,
+        fraction=fraction,
+    )
+
+
+def first_meeting(conditions: Sequence[Condition], practices: Iterable[Practice]) -> Hit | None:
+    """The first practice (in the order given) that meets every condition in one group; stops
+    reading ``practices`` there, so a lazy source loads no more."""
+    return hit_of(next((p for p in practices if practice_meets(p, conditions)), None))
+
+
+def frequency_first(
+    conditions: Sequence[Condition],
+    practices: Iterable[Practice],
+    count: int,
+    seen: set[str] | None = None,
+    *,
+    stop: bool = False,
+) -> tuple[Hit | None, int]:
+    """(the practice at which ``count`` distinct sessions met the conditions, how many did).
+
+    ``seen`` is filled with the sessions counted so far, so a lazy source can leave out
+    practice of sessions already counted (they would be skipped here anyway). With ``stop``
+    the count ends at the practice found (for callers that need only that).
+    """
+    seen = set() if seen is None else seen
+    first: Practice | None = None
+    for p in practices:
+        if p.session_id in seen or not practice_meets(p, conditions):
+            continue
+        seen.add(p.session_id)
+        if first is None and len(seen) >= count:
+            first = p
+            if stop:
+                break
+    return hit_of(first), len(seen)
+
+
+def running_totals(
+    conditions: Sequence[Condition], totals: Iterable[tuple[Hit, Mapping[str, float]]]
+) -> tuple[Hit | None, list[float | None]]:
+    """A sum target over per-practice totals in order: (the practice at which every running
+    total first holds, each condition's final total or None when nothing counted)."""
+    running: dict[str, float] = {}
+    first: Hit | None = None
+    for hit, figures in totals:
+        for metric_id, value in figures.items():
+            running[metric_id] = running.get(metric_id, 0.0) + value
+        if first is None and all(
+            check(running.get(c.metric_id), c.op, c.value) for c in conditions
+        ):
+            first = hit
+    return first, [running.get(c.metric_id) for c in conditions]
 
 
 # --- text ----------------------------------------------------------------------------------
