@@ -23,12 +23,14 @@ transaction of the change that triggered it:
 """
 
 import dataclasses
-from collections.abc import Iterable, Sequence
+import itertools
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, and_, func, literal_column, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from fractal_tui import comparison
 from fractal_tui import targets as rules
@@ -218,15 +220,14 @@ class TargetsMixin(StoreBase):
         """How far a target is ('sum 105/100 kg', '2/3 sessions', 'best 95/100 kg')."""
         with self._read() as s:
             target = self._get(s, Target, target_id)
-            return self._target_progress_of(s, target, {})
+            return self._target_progress_of(s, target)
 
     def goal_targets_progress(self, goal_id: str) -> list[TargetProgress]:
         """Progress of every target of a goal, in order."""
         with self._read() as s:
             goal = self._get(s, Goal, goal_id)
-            cache: dict[str, list[rules.Practice]] = {}
             return [
-                self._target_progress_of(s, t, cache)
+                self._target_progress_of(s, t)
                 for t in self._list(s, Target, Target.goal_id == goal.id)
             ]
 
@@ -378,43 +379,69 @@ class TargetsMixin(StoreBase):
 
     def _targets_evaluate(self, s: Session, targets: Iterable[Target]) -> list[Target]:
         """Evaluate targets, persist what changed and bring their goals in step."""
-        cache: dict[str, list[rules.Practice]] = {}
         changed: list[Target] = []
         goals: dict[str, None] = {}
         for target in targets:
-            evaluation = self._target_evaluate(s, target, cache)
             goals[target.goal_id] = None
-            if self._target_apply(s, target, evaluation):
+            if self._target_apply(s, target, self._target_met(s, target)):
                 changed.append(target)
         for goal_id in goals:
             self._targets_sync_goal(s, goal_id)
         return changed
 
-    def _target_evaluate(
-        self, s: Session, target: Target, cache: dict[str, list[rules.Practice]]
-    ) -> rules.Evaluation:
-        if target.activity_id not in cache:
-            cache[target.activity_id] = self._target_practices(s, target.activity_id)
-        return rules.evaluate(
-            target.kind,
-            [
-                rules.Condition(c.metric_id, c.op, c.value)
-                for c in self._target_conditions(s, target.id)
-            ],
-            cache[target.activity_id],
-            count=target.count,
-            starts_on=target.starts_on,
-            ends_on=target.ends_on,
-            since=self._target_reset_at(s, target),
-        )
+    def _target_window(self, s: Session, target: Target) -> tuple[list[rules.Condition], "_Window"]:
+        conditions = [
+            rules.Condition(c.metric_id, c.op, c.value)
+            for c in self._target_conditions(s, target.id)
+        ]
+        return conditions, _Window(s, target, self._target_reset_at(s, target))
 
-    def _target_apply(self, s: Session, target: Target, evaluation: rules.Evaluation) -> bool:
+    def _target_met(self, s: Session, target: Target) -> rules.Hit | None:
+        """The practice at which a target first holds (None: it does not), as
+        ``rules.evaluate`` finds it over all practice. Runs on every log and stop of the
+        activity, so it computes no progress figures: SQL finds the practice that may meet
+        (values meeting a condition are few), Practices are built only for those."""
+        conditions, window = self._target_window(s, target)
+        kind = target.kind
+        if kind == "sum":
+            return window.sum(conditions)[0]
+        if kind == "frequency":
+            return window.frequency_first(conditions, target.count or 1, sessions=False)[0]
+        if kind == "threshold":
+            return window.threshold_first(conditions)
+        raise Invalid(f"unknown target kind {kind!r}; use one of {', '.join(rules.KINDS)}")
+
+    def _target_evaluate(self, s: Session, target: Target) -> rules.Evaluation:
+        """What ``rules.evaluate`` says over all practice (met state and progress figures),
+        from SQL over the target's window."""
+        conditions, window = self._target_window(s, target)
+        kind = target.kind
+        if kind == "sum":
+            first, currents = window.sum(conditions)
+            return rules.compose(
+                kind, conditions, currents, sessions=window.sessions(), first=first
+            )
+        currents = window.bests(conditions)
+        if kind == "frequency":
+            count = target.count or 1
+            first, sessions = window.frequency_first(conditions, count, currents)
+            return rules.compose(
+                kind, conditions, currents, sessions=sessions, first=first, count=count
+            )
+        if kind == "threshold":
+            first = window.threshold_first(conditions, currents)
+            return rules.compose(
+                kind, conditions, currents, sessions=window.sessions(), first=first
+            )
+        raise Invalid(f"unknown target kind {kind!r}; use one of {', '.join(rules.KINDS)}")
+
+    def _target_apply(self, s: Session, target: Target, hit: rules.Hit | None) -> bool:
         """Persist a target's met state; True when it changed (met or reverted)."""
-        if evaluation.met and target.met_at is None:
-            self._update(s, target, met_at=evaluation.when, met_session_id=evaluation.session_id)
+        if hit is not None and target.met_at is None:
+            self._update(s, target, met_at=hit.when, met_session_id=hit.session_id)
             self._event(s, target.root_id, "target_met", target, f"met target {target.name!r}")
             return True
-        if not evaluation.met and target.met_at is not None:
+        if hit is None and target.met_at is not None:
             self._update(s, target, met_at=None, met_session_id=None)
             self._event(
                 s,
@@ -424,9 +451,9 @@ class TargetsMixin(StoreBase):
                 f"target {target.name!r} is no longer met",
             )
             return True
-        if evaluation.met and target.met_session_id != evaluation.session_id:
+        if hit is not None and target.met_session_id != hit.session_id:
             # Still met, now by other practice (the first was deleted or changed).
-            self._update(s, target, met_session_id=evaluation.session_id)
+            self._update(s, target, met_session_id=hit.session_id)
         return False
 
     def _targets_sync_goal(self, s: Session, goal_id: str) -> None:
@@ -451,47 +478,6 @@ class TargetsMixin(StoreBase):
             .order_by(Event.created_at.desc())
             .limit(1)
         ).scalar()
-
-    def _target_practices(self, s: Session, activity_id: str) -> list[rules.Practice]:
-        """Every counted instance of an activity with its values (three queries)."""
-        rows = s.execute(
-            select(ActivityInstance, PracticeSession)
-            .join(PracticeSession, PracticeSession.id == ActivityInstance.session_id)
-            .where(
-                ActivityInstance.activity_id == activity_id,
-                or_(
-                    ActivityInstance.completed_at.is_not(None),
-                    PracticeSession.completed_at.is_not(None),
-                ),
-            )
-        ).all()
-        if not rows:
-            return []
-        ids = [i.id for i, _ in rows]
-        values: dict[str, list[tuple[str | None, str | None, str, float]]] = {}
-        for v in s.execute(select(MetricValue).where(MetricValue.instance_id.in_(ids))).scalars():
-            values.setdefault(v.instance_id, []).append(
-                (v.set_id, v.split_id, v.metric_id, v.value)
-            )
-        skipped = set(
-            s.execute(
-                select(ActivitySet.id).where(
-                    ActivitySet.instance_id.in_(ids),
-                    ActivitySet.status == SetStatus.skipped.value,
-                )
-            ).scalars()
-        )
-        return [
-            rules.practice_from_values(
-                instance.id,
-                session.id,
-                instance.completed_at or session.completed_at,  # type: ignore[arg-type]
-                session.started_at.astimezone().date(),
-                values.get(instance.id, []),
-                skipped,
-            )
-            for instance, session in rows
-        ]
 
     # --- reading helpers -----------------------------------------------------------------
 
@@ -532,11 +518,9 @@ class TargetsMixin(StoreBase):
             ),
         )
 
-    def _target_progress_of(
-        self, s: Session, target: Target, cache: dict[str, list[rules.Practice]]
-    ) -> TargetProgress:
+    def _target_progress_of(self, s: Session, target: Target) -> TargetProgress:
         view = self._target_view(s, target)
-        evaluation = self._target_evaluate(s, target, cache)
+        evaluation = self._target_evaluate(s, target)
         labels = {c.metric_id: (c.metric_name, c.unit) for c in view.conditions}
         met = target.met_at is not None
         return TargetProgress(
@@ -620,3 +604,351 @@ def _auto_name(
         activity.name, kind, [(m.name, op, v, m.unit) for m, op, v in resolved], count
     )
     return name[:200]
+
+
+# --- a target's window in SQL ------------------------------------------------------------------
+
+# The unique cell index's own expression (``coalesce(set_id, '')``), so a lookup can use it.
+_EMPTY: Any = literal_column("''")
+
+
+def _hopeless(conditions: Sequence[rules.Condition], bests: Sequence[float | None] | None) -> bool:
+    """The best value of a condition's metric fails it: no practice can meet them all."""
+    if bests is None:
+        return False
+    return not all(rules.check(v, c.op, c.value) for c, v in zip(conditions, bests, strict=True))
+
+
+# Values looked at first for a best value (then 16 times as many, and so on).
+_TOP = 16
+# Candidates whose values are loaded at once when conditions must be checked per group.
+_CHUNK = 64
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    instance_id: str
+    session_id: str
+    when: datetime
+    started_at: datetime
+
+
+class _Window:
+    """SQL over one target's window: counted instances of its activity (completed, or their
+    session is) whose session's local start day is in the target's range, completed after its
+    reset. Every statement runs through the store's session, so its criteria (deleted rows
+    hidden, one fractal) apply to every table here, joins included."""
+
+    def __init__(self, s: Session, target: Target, since: datetime | None) -> None:
+        self.s = s
+        self.when = func.coalesce(ActivityInstance.completed_at, PracticeSession.completed_at)
+        lo, hi = rules.day_bounds(target.starts_on, target.ends_on)
+        where = [ActivityInstance.activity_id == target.activity_id, self.when.is_not(None)]
+        if lo is not None:
+            where.append(PracticeSession.started_at >= lo)
+        if hi is not None:
+            where.append(PracticeSession.started_at < hi)
+        if since is not None:
+            where.append(self.when > since)
+        self.where = where
+        # Practices are taken by (when, instance id) with ids compared as Python compares
+        # strings (code points): SQLite's BINARY and PostgreSQL's "C" collations do the same.
+        self.collation = "C" if s.get_bind().dialect.name == "postgresql" else "BINARY"
+
+    def _order(self, when: Any, instance_id: Any) -> tuple[Any, Any]:
+        return when, instance_id.collate(self.collation)
+
+    def instances(self, *columns: Any) -> Select[Any]:
+        return (
+            select(*columns)
+            .select_from(ActivityInstance)
+            .join(PracticeSession, PracticeSession.id == ActivityInstance.session_id)
+            .where(*self.where)
+        )
+
+    def values(self, *columns: Any) -> Select[Any]:
+        """Counted values of the window: values of skipped sets do not count."""
+        return (
+            self.instances(*columns)
+            .join(MetricValue, MetricValue.instance_id == ActivityInstance.id)
+            .outerjoin(ActivitySet, ActivitySet.id == MetricValue.set_id)
+            .where(
+                or_(
+                    ActivitySet.id.is_(None),
+                    ActivitySet.status != SetStatus.skipped.value,
+                )
+            )
+        )
+
+    def group_values(self, *columns: Any) -> Select[Any]:
+        """Counted values that are in some group of their practice (what best values and
+        meeting look at). Within a set (or the instance's own values) each side is a group and
+        a value without a split joins every side, unless that side holds the same metric: such
+        a value is in no group when every side of its set holds its metric."""
+
+        def same_set(v: Any) -> Any:
+            return and_(
+                v.instance_id == MetricValue.instance_id,
+                func.coalesce(v.set_id, _EMPTY) == func.coalesce(MetricValue.set_id, _EMPTY),
+            )
+
+        side, other, same = (aliased(MetricValue) for _ in range(3))
+        sided = (
+            select(side.id)
+            .where(
+                same_set(side),
+                side.metric_id == MetricValue.metric_id,
+                side.split_id.is_not(None),
+            )
+            .correlate_except(side)
+        )
+        # A side of the set without the metric: the value joins that side's group. (The
+        # innermost query names the outermost value, so correlation is spelled out.)
+        lacking = (
+            select(other.id)
+            .where(
+                same_set(other),
+                other.split_id.is_not(None),
+                ~select(same.id)
+                .where(
+                    same_set(same),
+                    same.metric_id == MetricValue.metric_id,
+                    same.split_id == other.split_id,
+                )
+                .correlate_except(same)
+                .exists(),
+            )
+            .correlate_except(other)
+        )
+        visible = or_(MetricValue.split_id.is_not(None), ~sided.exists(), lacking.exists())
+        return self.values(*columns).where(visible)
+
+    def sessions(self) -> int:
+        """Distinct sessions holding counted practice."""
+        stmt = self.instances(func.count(ActivityInstance.session_id.distinct()))
+        return int(self.s.execute(stmt).scalar_one())
+
+    def bests(self, conditions: Sequence[rules.Condition]) -> list[float | None]:
+        """Per condition, the counted value closest to meeting it, as ``rules.best`` picks it
+        over the values in groups."""
+        return [self._best(c) for c in conditions]
+
+    def _best(self, c: rules.Condition) -> float | None:
+        # Values of the metric in order of merit, a few at a time, from the metric's values
+        # alone (cheap); the window, skipped sets and groups are checked only for those. The
+        # first that counts is the best: it is seldom past the first few.
+        value = MetricValue.value
+        if c.op in (">=", ">"):
+            merit: Any = value.desc()
+        elif c.op in ("<=", "<"):
+            merit = value.asc()
+        else:
+            merit = func.abs(value - c.value)
+        limit = _TOP
+        while True:
+            top = (
+                select(MetricValue.id)
+                .where(MetricValue.metric_id == c.metric_id)
+                .order_by(merit)
+                .limit(limit)
+            )
+            found = self.s.execute(
+                self.group_values(value, func.abs(value - c.value))
+                .where(MetricValue.id.in_(top.scalar_subquery()))
+                .order_by(merit)
+                .limit(1)
+            ).first()
+            if found is not None:
+                break
+            looked_at = self.s.execute(select(func.count()).select_from(top.subquery()))
+            if looked_at.scalar_one() < limit:  # every value of the metric was looked at
+                return None
+            limit *= _TOP
+        if c.op != "==":
+            return float(found[0])
+        # Of values equally close to the goal, ``rules.best`` keeps the first in practice order.
+        return float(
+            self.s.execute(
+                self.group_values(value)
+                .where(
+                    MetricValue.metric_id == c.metric_id,
+                    func.abs(value - c.value) == found[1],
+                )
+                .order_by(*self._order(self.when, ActivityInstance.id), value)
+                .limit(1)
+            ).scalar_one()
+        )
+
+    @staticmethod
+    def _meets(c: rules.Condition) -> Any:
+        """SQL for ``rules.check(value, c.op, c.value)`` (values are finite)."""
+        bound = rules.check_bound(c.op, c.value)
+        value = MetricValue.value
+        if c.op == ">=":
+            return value >= bound
+        if c.op == "<=":
+            return value <= bound
+        if c.op == ">":
+            return value > bound
+        if c.op == "<":
+            return value < bound
+        return func.abs(value - c.value) <= bound
+
+    def threshold_first(
+        self, conditions: Sequence[rules.Condition], bests: Sequence[float | None] | None = None
+    ) -> rules.Hit | None:
+        """The first practice with a group that meets every condition."""
+        if not conditions:
+            return self.first()
+        if _hopeless(conditions, bests):
+            return None
+        return rules.first_meeting(conditions, self.practices(conditions))
+
+    def frequency_first(
+        self,
+        conditions: Sequence[rules.Condition],
+        count: int,
+        bests: Sequence[float | None] | None = None,
+        *,
+        sessions: bool = True,
+    ) -> tuple[rules.Hit | None, int]:
+        """(the practice at which ``count`` distinct sessions held practice meeting the
+        conditions, how many sessions did). Without ``sessions`` the search stops at that
+        practice and the number is how many it took."""
+        if not conditions:
+            return self.frequency(count)
+        if _hopeless(conditions, bests):
+            return None, 0
+        seen: set[str] = set()
+        practices = self.practices(conditions, skip=seen)
+        return rules.frequency_first(conditions, practices, count, seen, stop=not sessions)
+
+    def sum(
+        self, conditions: Sequence[rules.Condition]
+    ) -> tuple[rules.Hit | None, list[float | None]]:
+        """(the practice at which the running totals first held, when they still hold at the
+        end; each condition's total)."""
+        if not conditions:
+            return self.first(), []
+        first, totals = rules.running_totals(conditions, self.totals(conditions))
+        holds = all(rules.check(v, c.op, c.value) for c, v in zip(conditions, totals, strict=True))
+        return (first if holds else None), totals
+
+    def first(self) -> rules.Hit | None:
+        """The first practice in order."""
+        row = self.s.execute(
+            self.instances(ActivityInstance.id, ActivityInstance.session_id, self.when)
+            .order_by(*self._order(self.when, ActivityInstance.id))
+            .limit(1)
+        ).first()
+        return rules.Hit(*row) if row is not None else None
+
+    def frequency(self, count: int) -> tuple[rules.Hit | None, int]:
+        """Distinct sessions, and the practice at which the ``count``-th of them was reached:
+        the ``count``-th practice that is the first of its session."""
+        ranked = self.instances(
+            ActivityInstance.id.label("instance_id"),
+            ActivityInstance.session_id.label("session_id"),
+            self.when.label("done"),
+            func.row_number()
+            .over(
+                partition_by=ActivityInstance.session_id,
+                order_by=self._order(self.when, ActivityInstance.id),
+            )
+            .label("nth"),
+        ).subquery()
+        firsts = ranked.c.nth == 1
+        sessions = int(
+            self.s.execute(select(func.count()).select_from(ranked).where(firsts)).scalar_one()
+        )
+        if sessions < count:
+            return None, sessions
+        row = self.s.execute(
+            select(ranked.c.instance_id, ranked.c.session_id, ranked.c.done)
+            .where(firsts)
+            .order_by(*self._order(ranked.c.done, ranked.c.instance_id))
+            .offset(count - 1)
+            .limit(1)
+        ).one()
+        return rules.Hit(*row), sessions
+
+    def candidates(self, conditions: Sequence[rules.Condition]) -> Iterator[_Candidate]:
+        """Practices that may meet the conditions, in practice order: those holding, for every
+        condition, a value that meets it (found from the metric's values alone, without
+        joins). Whether they count and form one group is left to the rule. The first few
+        come first: the rule often stops there; the rest come in one more query."""
+        stmt = self.instances(
+            ActivityInstance.id,
+            ActivityInstance.session_id,
+            self.when,
+            PracticeSession.started_at,
+        )
+        for c in conditions:
+            meeting = select(MetricValue.instance_id).where(
+                MetricValue.metric_id == c.metric_id, self._meets(c)
+            )
+            stmt = stmt.where(ActivityInstance.id.in_(meeting))
+        stmt = stmt.order_by(*self._order(self.when, ActivityInstance.id))
+        first = self.s.execute(stmt.limit(_CHUNK)).all()
+        yield from (_Candidate(*row) for row in first)
+        if len(first) == _CHUNK:
+            rest = self.s.execute(stmt.offset(_CHUNK)).all()
+            yield from (_Candidate(*row) for row in rest)
+
+    def practices(
+        self, conditions: Sequence[rules.Condition], skip: set[str] | None = None
+    ) -> Iterator[rules.Practice]:
+        """Candidates as Practices, loaded a chunk at a time as they are consumed; candidates
+        of sessions in ``skip`` (as it is when a chunk starts) are left out. Every metric's
+        values are loaded: a side holding only other metrics is still a group that a value
+        without a split joins."""
+        pending = self.candidates(conditions)
+        while batch := list(itertools.islice(pending, _CHUNK)):
+            chunk = [c for c in batch if skip is None or c.session_id not in skip]
+            if not chunk:
+                continue
+            values: dict[str, list[tuple[str | None, str | None, str, float]]] = {}
+            for instance_id, set_id, split_id, metric_id, value in self.s.execute(
+                self.values(
+                    MetricValue.instance_id,
+                    MetricValue.set_id,
+                    MetricValue.split_id,
+                    MetricValue.metric_id,
+                    MetricValue.value,
+                ).where(MetricValue.instance_id.in_([c.instance_id for c in chunk]))
+            ):
+                values.setdefault(instance_id, []).append((set_id, split_id, metric_id, value))
+            for c in chunk:
+                yield rules.practice_from_values(
+                    c.instance_id,
+                    c.session_id,
+                    c.when,
+                    rules.local_day(c.started_at),
+                    values.get(c.instance_id, []),
+                )
+
+    def totals(
+        self, conditions: Sequence[rules.Condition]
+    ) -> list[tuple[rules.Hit, dict[str, float]]]:
+        """Per practice in order, the sum of its counted values of the conditions' metrics
+        (practice without any does not move a running total, so it is left out)."""
+        rows: Sequence[Any] = self.s.execute(
+            self.values(
+                ActivityInstance.id,
+                ActivityInstance.session_id,
+                self.when,
+                MetricValue.metric_id,
+                func.sum(MetricValue.value),
+            )
+            .where(MetricValue.metric_id.in_({c.metric_id for c in conditions}))
+            .group_by(
+                ActivityInstance.id, ActivityInstance.session_id, self.when, MetricValue.metric_id
+            )
+        ).all()
+        by_instance: dict[str, tuple[rules.Hit, dict[str, float]]] = {}
+        for instance_id, session_id, when, metric_id, total in rows:
+            entry = by_instance.setdefault(
+                instance_id, (rules.Hit(instance_id, session_id, when), {})
+            )
+            entry[1][metric_id] = float(total)
+        return sorted(by_instance.values(), key=lambda e: (e[0].when, e[0].instance_id))
