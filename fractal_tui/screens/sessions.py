@@ -20,6 +20,7 @@ from fractal_tui.widgets import local_time
 from fractal_tui.widgets.confirm import ConfirmScreen
 from fractal_tui.widgets.form import Field, FormScreen
 from fractal_tui.widgets.session_forms import NewSession, NewSessionScreen
+from fractal_tui.widgets.timer import set_static
 
 PAGE_SIZE = 100
 
@@ -52,6 +53,31 @@ def mark(session: SessionView) -> Text:
     if session.done:
         return Text("✓", style="green")
     return Text("⏸", style="bold yellow") if session.paused else Text("▶", style="bold green")
+
+
+class Fixed:
+    """A cell of a fixed-width column, drawn as it is. DataTable measures every cell of
+    each new page for column widths (a tenth of a page's cost), which a fixed-width column
+    does not use; a cell without __rich_measure__ is not measured."""
+
+    __slots__ = ("content",)
+
+    def __init__(self, content: str | Text) -> None:
+        self.content = content
+
+    def __str__(self) -> str:
+        return str(self.content)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Fixed) and other.content == self.content
+
+    def __hash__(self) -> int:
+        return hash(str(self.content))
+
+    def __rich_console__(self, console: Any, options: Any) -> Any:
+        # What DataTable makes of a plain string in a one-line row (no markup here).
+        content = self.content
+        yield Text(content, end="", no_wrap=True) if isinstance(content, str) else content
 
 
 class SessionsTable(DataTable):
@@ -169,15 +195,16 @@ class SessionsScreen(FractalScreen):
             )
         elif data.filter.active:
             parts.append(f"{page.total} {'session' if page.total == 1 else 'sessions'}")
-        self.query_one("#sessions-filter", Static).update(" · ".join(parts))
+        # "101–200 of 10001" -> "201–300 of 10001": digits only, no layout of the screen.
+        set_static(self.query_one("#sessions-filter", Static), " · ".join(parts))
 
     def _cells(self, x: SessionView, now: datetime) -> tuple[Any, ...]:
         return (
-            mark(x),
-            local_time(x.started_at, "%a %Y-%m-%d %H:%M"),
+            Fixed(mark(x)),
+            Fixed(local_time(x.started_at, "%a %Y-%m-%d %H:%M")),
             x.name or Text("(unnamed)", style="dim"),
-            timing.clock_text(timing.session_seconds(x, now)),
-            str(x.instance_count),
+            Fixed(timing.clock_text(timing.session_seconds(x, now))),
+            Fixed(str(x.instance_count)),
             ", ".join(x.goal_names),
         )
 
@@ -191,7 +218,7 @@ class SessionsScreen(FractalScreen):
                 duration = timing.clock_text(timing.session_seconds(x, now))
                 table = self.table
                 if str(table.get_cell(x.id, "duration")) != duration:
-                    table.set_cell(x.id, "duration", duration)
+                    table.set_cell(x.id, "duration", Fixed(duration))
 
     @property
     def session(self) -> SessionView | None:
