@@ -181,7 +181,13 @@ class GoalsScreen(FractalScreen):
                 return
             self.app.call_from_thread(self._detail_loaded, detail, generation, progress)
 
-        self.run_worker(work, thread=True, group="detail", exit_on_error=False)
+        def start() -> None:
+            # After the tree is repainted, so the read does not hold up the cursor (or the
+            # first screen); a goal already passed by the next key is not read at all.
+            if generation == self._detail_generation:
+                self.run_worker(work, thread=True, group="detail", exit_on_error=False)
+
+        self.call_after_refresh(start)
 
     def _detail_loaded(
         self, detail: GoalDetail, generation: int, progress: tuple[TargetLine, ...] = ()
