@@ -219,7 +219,6 @@ def cli(ctx: click.Context, db: str | None, fractal: str | None) -> None:
 
 
 def _print_version(ctx: click.Context, value: bool) -> None:
-    # The version is looked up only when asked (importlib.metadata costs ~20 ms to import).
     if not value or ctx.resilient_parsing:
         return
     from fractal_tui import __version__

@@ -40,3 +40,18 @@ def test_probe_detects_a_heavy_import(tmp_path) -> None:
     )
     line = [x for x in result.stdout.splitlines() if x.startswith("HEAVY=")][-1]
     assert "sqlalchemy" in json.loads(line.removeprefix("HEAVY="))
+
+
+def test_version_is_the_installed_distributions(tmp_path) -> None:
+    # fractal_tui/_version.py is the one source (hatch reads it for the build); the installed
+    # metadata must agree with what `fractal --version` prints.
+    from importlib.metadata import version
+
+    result = subprocess.run(
+        [sys.executable, "-m", "fractal_tui", "--version"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=60,
+    )
+    assert result.stdout.strip() == f"fractal, version {version('fractal-tui')}"
