@@ -21,6 +21,7 @@ Definitions every panel and report shares:
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
@@ -264,12 +265,16 @@ def rollup(
     links: Iterable[tuple[str, str]],
     session_seconds: Mapping[str, float],
     root_id: str,
+    *,
+    counting: AbstractSet[str] | None = None,
 ) -> dict[str, RolledUp]:
     """Time and session counts per goal, rolled up the tree without counting a session twice.
 
     parents: goal id -> parent id (None for the root); links: (session id, goal id) pairs;
     session_seconds: every session to count -> its time. A session linked to no goal of
-    ``parents`` counts toward ``root_id``. Cost: O(links x depth).
+    ``parents`` counts toward ``root_id``. counting: when given, the session counts take
+    only these sessions (some of session_seconds), as a second roll-up of them would.
+    Cost: O(links x depth).
     """
     own: dict[str, set[str]] = {g: set() for g in parents}
     subtree: dict[str, set[str]] = {g: set() for g in parents}
@@ -295,9 +300,9 @@ def rollup(
             RolledUp(
                 # fsum: the same figure whatever order the set gives the sessions in.
                 seconds=math.fsum(session_seconds[s] for s in subtree[g]),
-                sessions=len(subtree[g]),
+                sessions=len(subtree[g] if counting is None else subtree[g] & counting),
                 own_seconds=math.fsum(session_seconds[s] for s in own[g]) if own[g] else 0,
-                own_sessions=len(own[g]),
+                own_sessions=len(own[g] if counting is None else own[g] & counting),
             )
             if subtree[g]
             else _NOTHING  # a goal without sessions: 0 as an int, as sum() of nothing gave

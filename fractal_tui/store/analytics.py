@@ -642,9 +642,12 @@ class AnalyticsMixin(StoreBase):
         time: _Time,
     ) -> list[GoalTotal]:
         nodes = [
-            _Node(gid, parent, level, name, done is not None)
+            _Node(gid, parent, level, name, bool(done))
             for gid, parent, level, name, done in s.execute(
-                select(Goal.id, Goal.parent_id, Goal.level, Goal.name, Goal.completed_at)
+                # Whether a goal is complete, not when: no time to convert per goal.
+                select(
+                    Goal.id, Goal.parent_id, Goal.level, Goal.name, Goal.completed_at.is_not(None)
+                )
                 .where(Goal.root_id == root_id)
                 .order_by(Goal.sort_order, Goal.created_at)
             )
@@ -667,9 +670,8 @@ class AnalyticsMixin(StoreBase):
             ).all()
         )
         parents = {n.id: n.parent_id for n in nodes}
-        times = rules.rollup(parents, links, counted, root_id)
         # Counts are of sessions started in the range; times take every session's share.
-        counts = rules.rollup(parents, links, {sid: 0.0 for sid in started}, root_id)
+        times = rules.rollup(parents, links, counted, root_id, counting=started)
         running_sessions = {i.session_id for i in time.open if self._live(i, start, end)}
         running_goals: set[str] = set()
         if running_sessions:
@@ -684,7 +686,7 @@ class AnalyticsMixin(StoreBase):
         for row in tree_order(nodes):
             node = row.node
             assert isinstance(node, _Node)
-            t, c = times[node.id], counts[node.id]
+            t = times[node.id]
             out.append(
                 GoalTotal(
                     id=node.id,
@@ -693,9 +695,9 @@ class AnalyticsMixin(StoreBase):
                     level=node.level,
                     depth=row.depth,
                     seconds=t.seconds,
-                    sessions=c.sessions,
+                    sessions=t.sessions,
                     own_seconds=t.own_seconds,
-                    own_sessions=c.own_sessions,
+                    own_sessions=t.own_sessions,
                     running=node.id in running_goals,
                     completed=node.completed,
                 )
