@@ -502,7 +502,9 @@ def section_tui(res: Results, runs: int, db: Path, size: int, idle: float, press
     )
 
     # Idle on the session screen with a timer running (redrawn every second).
-    must(run_proc([*f, "--db", str(db), "start", "Warm-up", "--switch"]), "start Warm-up")
+    # The generated session has Warm-up running; switch to another so a timer surely runs
+    # whatever ran before (starting the running one again is refused).
+    must(run_proc([*f, "--db", str(db), "start", "Scales", "--switch"]), "start Scales")
     term = Terminal(app_argv)
     try:
         term.wait_for("Goal 1")
