@@ -5,7 +5,7 @@ The active session's duration is redrawn once a second from its times and ``app.
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any, Self
+from typing import Any
 
 from rich.text import Text
 from textual import on
@@ -19,6 +19,7 @@ from fractal_tui.views import Page, SessionView
 from fractal_tui.widgets import local_time
 from fractal_tui.widgets.confirm import ConfirmScreen
 from fractal_tui.widgets.form import Field, FormScreen
+from fractal_tui.widgets.live_table import LiveTable
 from fractal_tui.widgets.session_forms import NewSession, NewSessionScreen
 from fractal_tui.widgets.timer import set_static
 
@@ -80,24 +81,8 @@ class Fixed:
         yield Text(content, end="", no_wrap=True) if isinstance(content, str) else content
 
 
-class SessionsTable(DataTable):
-    """The sessions DataTable; ``set_cell`` repaints one row where update_cell repaints the
-    whole table (the running session's duration changes every second)."""
-
-    _one_row = False
-
-    def set_cell(self, row_key: str, column_key: str, value: Any) -> None:
-        self._one_row = True
-        try:
-            self.update_cell(row_key, column_key, value)
-        finally:
-            self._one_row = False
-        self.refresh_row(self.get_row_index(row_key))
-
-    def refresh(self, *regions: Any, **kwargs: Any) -> Self:
-        if self._one_row:
-            return self  # update_cell's whole-table repaint: set_cell repaints the row
-        return super().refresh(*regions, **kwargs)
+class SessionsTable(LiveTable):
+    """The sessions table (the running session's duration changes every second)."""
 
 
 class SessionsScreen(FractalScreen):

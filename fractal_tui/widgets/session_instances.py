@@ -4,16 +4,16 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from rich.text import Text
-from textual.widgets import DataTable
 
 from fractal_tui import timing
 from fractal_tui.screens.base import fill_table, selected_key
 from fractal_tui.views import Comparison, InstanceView, SessionView
+from fractal_tui.widgets.live_table import LiveTable
 from fractal_tui.widgets.session_summary import trend_of
 from fractal_tui.widgets.timer import STATE_MARKS, instance_state
 
 
-class InstanceTable(DataTable):
+class InstanceTable(LiveTable):
     """One row per activity instance; ``tick(now)`` redraws the times from the ledger."""
 
     DEFAULT_CSS = """
@@ -86,4 +86,4 @@ class InstanceTable(DataTable):
         """Redraw the running timers' elapsed time (no database read)."""
         for inst in self.instances:
             if inst.running:
-                self.update_cell(inst.id, "time", self._time(inst, now))
+                self.set_cell(inst.id, "time", self._time(inst, now))

@@ -123,3 +123,35 @@ async def test_hidden_screens_neither_tick_nor_poll_and_dialogs_let_the_clock_ru
         await settle(pilot)
         assert app.screen is sessions and sessions.is_showing
         assert str(table.get_row(session_id)[3]) == "1:05"
+
+
+async def test_the_session_screen_tick_repaints_the_running_row_only(
+    store: Any, clock: Any, make_app: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root, _session_id = running_session(store, clock)
+    app = make_app(fractal_id=root)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+        await pilot.press("s")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, SessionScreen)
+        table = screen.instances
+        (running,) = [i for i in table.instances if i.running]
+        repaints: list[tuple[Any, ...]] = []
+        repaint = DataTable.refresh
+
+        def spy(self: Any, *regions: Any, **kwargs: Any) -> Any:
+            if self is table:
+                repaints.append(regions)
+            return repaint(self, *regions, **kwargs)
+
+        monkeypatch.setattr(DataTable, "refresh", spy)
+        clock.advance(seconds=42)
+        screen.tick()
+        monkeypatch.undo()
+        await pilot.pause()
+        assert str(table.get_cell(running.id, "time")) == "0:42"
+        assert repaints and all(len(r) == 1 and r[0].height == 1 for r in repaints)
