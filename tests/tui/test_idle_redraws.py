@@ -49,6 +49,24 @@ async def test_set_static_skips_the_same_content_and_layout_for_digits_only() ->
         assert str(static.render()) == "plain"
 
 
+def table_repaints(table: Any, action: Any, monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """The regions ``table`` asked to repaint while ``action()`` ran (() = everything)."""
+    repaints: list[tuple[Any, ...]] = []
+    repaint = DataTable.refresh
+
+    def spy(self: Any, *regions: Any, **kwargs: Any) -> Any:
+        if self is table:
+            repaints.append(regions)
+        return repaint(self, *regions, **kwargs)
+
+    monkeypatch.setattr(DataTable, "refresh", spy)
+    try:
+        action()
+    finally:
+        monkeypatch.undo()
+    return repaints
+
+
 def running_session(store: Any, clock: Any) -> tuple[str, str]:
     clock.set(START)
     gym = store.create_fractal("Gym")
@@ -71,18 +89,8 @@ async def test_hidden_screens_neither_tick_nor_poll_and_dialogs_let_the_clock_ru
         assert isinstance(sessions, SessionsScreen) and sessions.is_showing
         table = sessions.table
         # The running duration repaints its row, not the whole table.
-        repaints: list[tuple[Any, ...]] = []
-        repaint = DataTable.refresh
-
-        def spy(self: Any, *regions: Any, **kwargs: Any) -> Any:
-            if self is table:
-                repaints.append(regions)
-            return repaint(self, *regions, **kwargs)
-
-        monkeypatch.setattr(DataTable, "refresh", spy)
         clock.advance(seconds=30)
-        sessions.tick()
-        monkeypatch.undo()
+        repaints = table_repaints(table, sessions.tick, monkeypatch)
         await pilot.pause()
         assert str(table.get_row(session_id)[3]) == "0:30"
         assert repaints and all(len(r) == 1 and r[0].height == 1 for r in repaints)
@@ -140,18 +148,8 @@ async def test_the_session_screen_tick_repaints_the_running_row_only(
         assert isinstance(screen, SessionScreen)
         table = screen.instances
         (running,) = [i for i in table.instances if i.running]
-        repaints: list[tuple[Any, ...]] = []
-        repaint = DataTable.refresh
-
-        def spy(self: Any, *regions: Any, **kwargs: Any) -> Any:
-            if self is table:
-                repaints.append(regions)
-            return repaint(self, *regions, **kwargs)
-
-        monkeypatch.setattr(DataTable, "refresh", spy)
         clock.advance(seconds=42)
-        screen.tick()
-        monkeypatch.undo()
+        repaints = table_repaints(table, screen.tick, monkeypatch)
         await pilot.pause()
         assert str(table.get_cell(running.id, "time")) == "0:42"
         assert repaints and all(len(r) == 1 and r[0].height == 1 for r in repaints)
