@@ -179,6 +179,7 @@ class SessionScreen(FractalScreen):
         self.sub_title = "Session"
         self.detail: SessionDetail | None = None
         self.comparisons: dict[str, Comparison] = {}
+        self._compared: dict[InstanceView, Comparison | None] = {}
         self.sections: tuple[SectionProgress, ...] = ()
         self._select_instance: str | None = None
         self._focus_set: str | None = None
@@ -230,8 +231,14 @@ class SessionScreen(FractalScreen):
             detail = store.session_detail(self.session_id)
         except NotFound:
             return None  # deleted (here or elsewhere)
-        done = [i.id for i in detail.instances if i.completed_at is not None]
-        comparisons = compare_all(store, done)
+        done = [i for i in detail.instances if i.completed_at is not None]
+        # "vs last time" looks through the activity's history; redo it only for an instance
+        # whose own figures changed since the last poll, so polling stays flat as history grows.
+        kept = self._compared
+        fresh = [i.id for i in done if i not in kept]
+        found = compare_all(store, fresh)
+        self._compared = {i: kept[i] if i in kept else found.get(i.id) for i in done}
+        comparisons = {i.id: c for i, c in self._compared.items() if c is not None}
         sections: tuple[SectionProgress, ...] = ()
         if detail.session.template_id is not None or any(
             i.target_duration_seconds for i in detail.instances

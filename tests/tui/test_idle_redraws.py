@@ -153,3 +153,45 @@ async def test_the_session_screen_tick_repaints_the_running_row_only(
         await pilot.pause()
         assert str(table.get_cell(running.id, "time")) == "0:42"
         assert repaints and all(len(r) == 1 and r[0].height == 1 for r in repaints)
+
+
+async def test_polling_compares_with_last_time_only_what_changed(
+    store: Any, clock: Any, make_app: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # "vs last time" searches the activity's history; a poll that finds nothing changed
+    # must not search again, or idle CPU grows with history.
+    clock.set(START)
+    gym = store.create_fractal("Gym")
+    plank = store.add_activity(gym.id, "Plank", metrics=(MetricSpec("time", "s"),))
+    first = store.start_session(gym.id, name="Monday")
+    store.complete_instance(store.start_activity(gym.id, plank.id).id)
+    store.end_session(first.id)
+    clock.advance(seconds=86400)
+    store.start_session(gym.id, name="Tuesday")
+    done = store.complete_instance(store.start_activity(gym.id, plank.id).id)
+    app = make_app(fractal_id=gym.id)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+        await pilot.press("s")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, SessionScreen)
+        assert done.id in screen.comparisons
+        asked: list[str] = []
+        compare = type(store).compare_with_last
+
+        def counting(self: Any, instance_id: str) -> Any:
+            asked.append(instance_id)
+            return compare(self, instance_id)
+
+        monkeypatch.setattr(type(store), "compare_with_last", counting)
+        loaded = screen.load()
+        assert loaded is not None and done.id in loaded.comparisons
+        assert asked == []
+        time_metric = store.resolve_activity(gym.id, "Plank").metrics[0]
+        store.record_value(done.id, time_metric.id, 60)
+        loaded = screen.load()
+        assert loaded is not None and done.id in loaded.comparisons
+        assert asked == [done.id]
