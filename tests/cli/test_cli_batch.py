@@ -4,33 +4,18 @@ import json
 from typing import Any
 
 import pytest
+from cli_helpers import db_state, store_on_clock
 from click.testing import CliRunner
-from sqlmodel import SQLModel
 
-from fractal_tui.cli import AppContext, cli
+from fractal_tui.cli import cli
 from fractal_tui.errors import Conflict
 from fractal_tui.views import MetricSpec
-
-
-def db_state(engine: Any) -> dict[str, list[tuple[str, ...]]]:
-    with engine.connect() as conn:
-        return {
-            t.name: sorted(tuple(map(str, r)) for r in conn.execute(t.select()))
-            for t in SQLModel.metadata.sorted_tables
-        }
 
 
 @pytest.fixture
 def run(db_url: str, clock: Any, engine: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
     """`fractal --db <test db> [global options] batch [options]` fed the given lines."""
-    from fractal_tui.store import Store
-
-    def store(self: AppContext) -> Any:
-        if self._store is None:
-            self._store = Store(engine, clock=clock)
-        return self._store
-
-    monkeypatch.setattr(AppContext, "store", property(store))
+    store_on_clock(monkeypatch, engine, clock)
     runner = CliRunner()
 
     def invoke(lines: list[Any], *options: str, before: tuple[str, ...] = ()) -> Any:

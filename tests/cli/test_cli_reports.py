@@ -18,10 +18,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
-from sqlmodel import SQLModel
+from cli_helpers import db_state
 
-from fractal_tui.cli import AppContext, cli
 from fractal_tui.views import MetricSpec, SplitSpec
 
 
@@ -41,29 +39,6 @@ def local_zone(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     yield use
     monkeypatch.undo()
     time.tzset()
-
-
-def db_state(engine: Any) -> dict[str, list[tuple[str, ...]]]:
-    with engine.connect() as conn:
-        return {
-            t.name: sorted(tuple(map(str, r)) for r in conn.execute(t.select()))
-            for t in SQLModel.metadata.sorted_tables
-        }
-
-
-@pytest.fixture
-def run(db_url: str, clock: Any, engine: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
-    """Invoke `fractal --db <test db> ...` with the store on the test's FakeClock."""
-    from fractal_tui.store import Store
-
-    def store(self: AppContext) -> Any:
-        if self._store is None:
-            self._store = Store(engine, clock=clock)
-        return self._store
-
-    monkeypatch.setattr(AppContext, "store", property(store))
-    runner = CliRunner()
-    return lambda *args: runner.invoke(cli, ["--db", db_url, *args])
 
 
 def ok(result: Any) -> str:

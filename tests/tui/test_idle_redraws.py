@@ -67,6 +67,14 @@ def table_repaints(table: Any, action: Any, monkeypatch: pytest.MonkeyPatch) -> 
     return repaints
 
 
+async def open_running_session(pilot: Any) -> None:
+    """From the start screen: the sessions list (2), then the running session (s)."""
+    for key in ("2", "s"):
+        await settle(pilot)
+        await pilot.press(key)
+    await settle(pilot)
+
+
 def running_session(store: Any, clock: Any) -> tuple[str, str]:
     clock.set(START)
     gym = store.create_fractal("Gym")
@@ -139,11 +147,7 @@ async def test_the_session_screen_tick_repaints_the_running_row_only(
     root, _session_id = running_session(store, clock)
     app = make_app(fractal_id=root)
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        await pilot.press("2")
-        await settle(pilot)
-        await pilot.press("s")
-        await settle(pilot)
+        await open_running_session(pilot)
         screen = app.screen
         assert isinstance(screen, SessionScreen)
         table = screen.instances
@@ -171,11 +175,7 @@ async def test_polling_compares_with_last_time_only_what_changed(
     done = store.complete_instance(store.start_activity(gym.id, plank.id).id)
     app = make_app(fractal_id=gym.id)
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        await pilot.press("2")
-        await settle(pilot)
-        await pilot.press("s")
-        await settle(pilot)
+        await open_running_session(pilot)
         screen = app.screen
         assert isinstance(screen, SessionScreen)
         assert done.id in screen.comparisons

@@ -1,36 +1,11 @@
 """The shortcut for the usual progress chart, and roll-ups that do not depend on set order."""
 
-from dataclasses import dataclass
-
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from rule_fakes import M, S, V
 
 from fractal_tui import analytics as a
 from fractal_tui import progress
-
-
-@dataclass(frozen=True)
-class M:
-    id: str
-    name: str
-    unit: str = ""
-    is_best_set: bool = False
-    is_multiplicative: bool = False
-    higher_is_better: bool = True
-
-
-@dataclass(frozen=True)
-class S:
-    id: str
-    status: str
-
-
-@dataclass(frozen=True)
-class V:
-    set_id: str | None
-    metric_id: str
-    split_id: str | None
-    value: float
 
 
 def by_the_rules(
@@ -77,7 +52,10 @@ def sessions(draw: st.DrawFn) -> tuple[list[M], list[S], list[V], bool, bool]:
         st.sampled_from([None, "L", "R"]),
         st.integers(-3, 3).map(float),
     )
-    values = [V(*c) for c in draw(st.lists(cells, max_size=10))]
+    values = [
+        V(set_id, metric, value, split)
+        for set_id, metric, split, value in draw(st.lists(cells, max_size=10))
+    ]
     # The store lists only sets that hold values, in order.
     holding = {v.set_id for v in values}
     return metrics, [s for s in sets if s.id in holding], values, has_sets, multiplicative
@@ -96,7 +74,7 @@ def test_best_value_point_is_the_best_set_rule(
 
 def test_best_value_point_last_equal_cell_holds() -> None:
     # An activity without sets done twice in one session: the later cell replaces the first.
-    values = [V(None, "bpm", None, 130.0), V(None, "bpm", None, 105.0)]
+    values = [V(None, "bpm", 130.0), V(None, "bpm", 105.0)]
     assert a.best_value_point([], values, "bpm", True, has_sets=False) == (105.0, 1)
 
 

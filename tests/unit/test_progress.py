@@ -1,33 +1,8 @@
 """Derived figures: yield, best set, totals and the Left/Right rules."""
 
-from dataclasses import dataclass
+from rule_fakes import M, S, V
 
 from fractal_tui import progress
-
-
-@dataclass(frozen=True)
-class M:
-    id: str
-    name: str
-    unit: str = ""
-    is_best_set: bool = False
-    is_multiplicative: bool = True
-    higher_is_better: bool = True
-
-
-@dataclass(frozen=True)
-class S:
-    id: str
-    status: str = "completed"
-
-
-@dataclass(frozen=True)
-class V:
-    set_id: str | None
-    metric_id: str
-    value: float
-    split_id: str | None = None
-
 
 WEIGHT = M("w", "weight", "kg")
 REPS = M("r", "reps", "reps")
